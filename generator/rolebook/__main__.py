@@ -1,0 +1,3 @@
+from rolebook.cli import main
+
+main()
