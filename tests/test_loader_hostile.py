@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import make_mini_repo, run_cli
 
 GRANTS = "access/schools/100/grants.yaml"
@@ -137,8 +136,7 @@ def test_errors_are_collected_across_files(tmp_path):
 
 def test_oversized_file_is_refused_without_parsing(tmp_path):
     root = make_mini_repo(tmp_path / "repo")
-    from rolebook.loading import LoadFailed, load_repository
-    from rolebook.loading import yamlfile
+    from rolebook.loading import LoadFailed, load_repository, yamlfile
 
     original = yamlfile.MAX_FILE_BYTES
     try:

@@ -48,6 +48,6 @@ def command(employee: str, output_format: str, repo_path: Path | None) -> None:
         else f"{employee} (not in the staff directory)"
     click.secho(title, bold=True)
     for row in rows:
-        click.echo(f"  {row['location']:<9} {row['location_name'][:30]:<31} {row['role_name'][:34]:<35} "
+        click.echo(f"  {row['location']:<9} {str(row['location_name'])[:30]:<31} {str(row['role_name'])[:34]:<35} "
                    f"{row['via']:<22} {row['granted_in']}")
     click.echo(f"\n{len(rows)} role(s) at {len({r['location'] for r in rows})} location(s)")

@@ -46,7 +46,7 @@ def command(role: str, location: str | None, output_format: str, repo_path: Path
         echo_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['location']:<10} {row['location_name'][:32]:<33} {row['employee']}  "
+        click.echo(f"{row['location']:<10} {str(row['location_name'])[:32]:<33} {row['employee']}  "
                    f"{(row['name'] or '(not in staff directory)'):<28} {row['via']}")
     where = f" at {location}" if location else ""
     click.echo(f"\n{len(rows)} holder(s) of {found.name}{where}")

@@ -63,7 +63,8 @@ def _explain(item: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> t
         expected = item.get("ctx", {}).get("expected", "")
         return f"'{value}' is not allowed here", f"use one of: {expected}"
     if kind == "value_error":
-        return str(item.get("ctx", {}).get("error", item.get("msg", ""))), "correct the dates so the grant ends after it starts"
+        reason = str(item.get("ctx", {}).get("error", item.get("msg", "")))
+        return reason, "correct the dates so the grant ends after it starts"
     if kind.startswith("date") or kind == "datetime_type":
         return f"'{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2027-06-30"
     if kind == "too_short":

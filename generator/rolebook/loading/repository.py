@@ -219,14 +219,15 @@ class _Loader:
         self._load_grants()
 
     def _check_district(self, parsed: ParsedFile, district: DistrictFile) -> None:
-        seen: dict[str, str] = {}
-        for kind, places in (("schools", district.schools), ("offices", district.offices)):
-            for index, place in enumerate(places):
-                if place.code in seen:
-                    self.errors.append(parsed.error(
-                        (kind, index, "code"), f"location code '{place.code}' is used twice",
-                        "every school and office needs its own code"))
-                seen[place.code] = kind
+        seen: set[str] = set()
+        codes = [("schools", i, s.code) for i, s in enumerate(district.schools)]
+        codes += [("offices", i, o.code) for i, o in enumerate(district.offices)]
+        for kind, index, code in codes:
+            if code in seen:
+                self.errors.append(parsed.error(
+                    (kind, index, "code"), f"location code '{code}' is used twice",
+                    "every school and office needs its own code"))
+            seen.add(code)
         clusters = {c.id for c in district.clusters}
         for index, school in enumerate(district.schools):
             if school.cluster not in clusters:

@@ -47,7 +47,7 @@ class ParsedFile:
     def root(self) -> yaml.Node | None:
         if self._root is None:
             try:
-                self._root = yaml.compose(self.text, Loader=_Loader)  # noqa: S506 - compose builds no objects
+                self._root = yaml.compose(self.text, Loader=_Loader)
             except yaml.YAMLError:
                 return None
         return self._root
