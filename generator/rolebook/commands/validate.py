@@ -1,0 +1,103 @@
+"""`rolebook validate [--base REF]`: check the repository against the district's policy.
+
+Exit codes: 0 no errors (warnings and notices are fine), 1 policy errors (in pull-request mode: new
+errors only), 2 the data (or the base revision) cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from rolebook.baseline import BaseUnavailable, base_tree, changed_files
+from rolebook.check import Report, run_rules
+from rolebook.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    echo_json,
+    find_repo,
+    format_option,
+    load_or_exit,
+    repo_option,
+    today,
+)
+from rolebook.diff import access_diff
+from rolebook.loading import LoadFailed, Repository, load_repository
+from rolebook.report import Validation, github, json_format, markdown, text
+
+
+@click.command(name="validate")
+@click.option("--base", "base_ref", metavar="REF",
+              help="Pull-request mode: compare with this Git revision (e.g. origin/main). Only problems the "
+                   "change brings block; older ones are shown apart. Prints who gains or loses access.")
+@click.option("--full", is_flag=True, help="In pull-request mode, re-check every location, not only changed ones.")
+@format_option("text", "json", "github")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append a Markdown summary to FILE (automatic when GITHUB_STEP_SUMMARY is set).")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, "
+              "unless NO_COLOR is set).")
+@repo_option
+def command(base_ref: str | None, full: bool, output_format: str, summary_file: Path | None,
+            color: bool | None, repo_path: Path | None) -> None:
+    """Check the repository against the district's policy (`rolebook rules` lists the rules)."""
+    root = find_repo(repo_path)
+    repo = load_or_exit(root)
+    when = today()
+    if base_ref is None:
+        result = Validation(report=run_rules(repo, when), today=when)
+    else:
+        result = _pull_request(root, repo, base_ref, full)
+    _emit(result, output_format, color)
+    for target in _summary_targets(summary_file):
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(markdown.render(result) + "\n")
+    sys.exit(EXIT_FINDINGS if result.blocking else EXIT_OK)
+
+
+def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validation:
+    when = today()
+    try:
+        change = changed_files(root, ref)
+        scope = None if full else change.scope()
+        notes: list[str] = []
+        with base_tree(root, ref) as folder:
+            try:
+                base: Repository | None = load_repository(folder)
+            except LoadFailed as failed:
+                base = None
+                notes.append(f"the base revision {ref} cannot be loaded ({len(failed.errors)} problem(s), "
+                             f"first: {failed.errors[0].format().splitlines()[0]}); every finding counts as new")
+    except BaseUnavailable as exc:
+        click.echo(f"rolebook: cannot read the base revision: {exc}", err=True)
+        click.echo("fix: fetch the base branch (git fetch origin main) and pass it with --base", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    head_report = run_rules(repo, when, scope=scope, base=base)
+    old = {f.identity() for f in run_rules(base, when, scope=scope).findings} if base is not None else set()
+    report = Report(findings=[f for f in head_report.findings if f.identity() not in old],
+                    preexisting=[f for f in head_report.findings if f.identity() in old])
+    diff = access_diff(base if base is not None else Repository(root=root), repo)
+    return Validation(report=report, today=when, base=ref, base_sha=change.base_sha, scope=scope,
+                      access_diff=diff, notes=notes)
+
+
+def _emit(result: Validation, output_format: str, color: bool | None) -> None:
+    if output_format == "json":
+        echo_json(json_format.render(result))
+    elif output_format == "github":
+        click.echo(github.render(result), color=False)
+    else:
+        if color is None:
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(text.render(result), color=color)
+
+
+def _summary_targets(summary_file: Path | None) -> list[Path]:
+    targets = [summary_file] if summary_file is not None else []
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary and (summary_file is None or Path(step_summary).resolve() != summary_file.resolve()):
+        targets.append(Path(step_summary))
+    return targets

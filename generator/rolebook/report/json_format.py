@@ -1,0 +1,22 @@
+"""`--format json`: a public contract. Keys may be added; none are removed or renamed."""
+
+from __future__ import annotations
+
+from rolebook.findings import Finding
+from rolebook.report import Validation, rule_names
+
+
+def render(result: Validation) -> dict[str, object]:
+    names = rule_names()
+
+    def row(finding: Finding, new: bool) -> dict[str, object]:
+        return {**finding.as_dict(), "rule": names.get(finding.code, ""), "employee": finding.employee,
+                "new": new}
+
+    return {
+        "findings": [row(f, True) for f in result.findings],
+        "preexisting": [row(f, False) for f in result.preexisting],
+        "summary": result.summary(),
+        "access_diff": [change.as_dict() for change in result.access_diff],
+        "notes": list(result.notes),
+    }

@@ -1,0 +1,513 @@
+"""People and HR: who may hold access at all (RB1xx)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rolebook.findings import Finding, Severity
+from rolebook.loading.repository import STAFF_FILE
+from rolebook.models import HRStatus, StaffMember
+from rolebook.rules.base import Rule, register
+from rolebook.rules.common import person, place
+
+
+@register
+class UnknownEmployee(Rule):
+    """Every grant names someone the staff directory (the HR export) knows.
+
+    Why: access is tied to a real, identifiable person. The district rejects requests "without a valid
+    8-digit employee number" (000), and the UK guide asks that every account be associated to a person
+    (002). The loader already refuses numbers that are not 8 digits; this rule checks the number
+    exists in `access/staff.yaml`.
+
+    Fix: correct the employee number, or wait for HR to add the person (run `rolebook hr` after the
+    next export) before requesting access.
+
+    .. rule-example:: fail
+       access/schools/100/grants.yaml: |
+         location: "100"
+         grants:
+           - employee: "10009999"
+             roles: [teacher]
+             granted: 2026-08-01
+             expires: 2027-07-31
+
+    .. rule-example:: pass
+       access/schools/100/grants.yaml: |
+         location: "100"
+         grants:
+           - employee: "10000003"
+             roles: [teacher]
+             granted: 2026-08-01
+             expires: 2027-07-31
+    """
+
+    code = "RB101"
+    name = "unknown-employee"
+    severity = Severity.error
+    summary = "The employee number of a grant exists in the staff directory."
+    sources = ("000", "002")
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for record, index, grant in self.context.grants():
+            if grant.employee not in repo.staff:
+                yield self.at_grant(
+                    record, index,
+                    f"Employee {grant.employee} at {place(repo, record.code)} is not in the staff directory",
+                    f"check the 8-digit employee number, or add the person to {STAFF_FILE} from the HR "
+                    "export first", "employee")
+
+
+@register
+class HRRecordNotProcessed(Rule):
+    """Access waits until the person's HR record is processed.
+
+    Why: "Access cannot be granted until the staff member's human resources (HR) record is completely
+    processed, and all pending HR issues are resolved" (000). A pending record means no access yet.
+
+    Fix: remove the grant and request it again once HR marks the record processed.
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: pending
+             locations: ["100"]
+
+    .. rule-example:: pass
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+    """
+
+    code = "RB102"
+    name = "hr-record-pending"
+    severity = Severity.error
+    summary = "No grant before the person's HR record is processed (pending means no access)."
+    sources = ("000",)
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for record, index, grant in self.context.grants():
+            member = repo.staff.get(grant.employee)
+            if member is not None and member.hr_status is HRStatus.pending:
+                yield self.at_grant(
+                    record, index,
+                    f"{person(repo, grant.employee)} has a grant at {place(repo, record.code)}, but the HR "
+                    "record is still pending",
+                    "remove this grant; request access again once HR has processed the record", "employee")
+
+
+@register
+class SeparatedStaffGrant(Rule):
+    """Staff who left or retired hold no active grant.
+
+    Why: administrators "should remove access for personnel ... who retire ... [or] leave the District",
+    and "removal of access is not automatic in any situation" (000). A leaver's account left active
+    can still be used (002, section 7).
+
+    Fix: remove the grant (`rolebook offboard` removes every grant of separated staff at once).
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: separated
+             locations: []
+
+    .. rule-example:: pass
+       access/schools/100/grants.yaml: |
+         location: "100"
+         grants:
+           - employee: "10000001"
+             roles: [principal]
+             granted: 2026-08-01
+             expires: 2027-07-31
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: separated
+             locations: []
+    """
+
+    code = "RB103"
+    name = "separated-staff-grant"
+    severity = Severity.error
+    summary = "Separated staff (left, retired) hold no active grant."
+    sources = ("000", "002")
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for record, index, grant in self.context.grants():
+            member = repo.staff.get(grant.employee)
+            if member is not None and member.hr_status is HRStatus.separated and grant.status.value == "active":
+                yield self.at_grant(
+                    record, index,
+                    f"{person(repo, grant.employee)} has left (HR status separated) but still holds "
+                    f"{', '.join(grant.roles)} at {place(repo, record.code)}",
+                    "remove this grant now; `rolebook offboard` removes all grants of separated staff",
+                    "employee")
+
+
+@register
+class TransferredStaffGrant(Rule):
+    """A grant is only at a location where HR assigns the person.
+
+    Why: "Employees transferring from one school to another must submit a new oneAccess Request to gain
+    access to the new school of assignment ... Please use oneAccess to 'Remove Access from Previous
+    School'" (000). A grant at a school HR no longer lists for the person is a transfer that was never
+    cleaned up. Grants in an office's file are checked against the office the same way.
+
+    Fix: file a new request at the new school and remove this grant (`rolebook transfer` does both).
+
+    .. rule-example:: fail
+       access/schools/200/grants.yaml: |
+         location: "200"
+         grants:
+           - employee: "20000001"
+             roles: [principal]
+             granted: 2026-08-01
+             expires: 2027-07-31
+           - employee: "10000003"
+             roles: [teacher]
+             granted: 2026-08-01
+             expires: 2027-07-31
+
+    .. rule-example:: pass
+       access/schools/100/grants.yaml: |
+         location: "100"
+         grants:
+           - employee: "10000003"
+             roles: [teacher]
+             granted: 2026-08-01
+             expires: 2027-07-31
+    """
+
+    code = "RB104"
+    name = "transferred-staff-grant"
+    severity = Severity.error
+    summary = "A grant at a location where HR no longer assigns the person is a transfer: re-request."
+    sources = ("000",)
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for record, index, grant in self.context.grants():
+            member = repo.staff.get(grant.employee)
+            if member is None or member.hr_status is HRStatus.separated or record.code in member.locations:
+                continue
+            assigned = ", ".join(place(repo, code) for code in member.locations) or "no location"
+            yield self.at_grant(
+                record, index,
+                f"{person(repo, grant.employee)} has a grant at {place(repo, record.code)}, but HR assigns "
+                f"them to {assigned}",
+                f"file a new request at {assigned if member.locations else 'the new school'} and remove this "
+                "grant (`rolebook transfer`)", "employee")
+
+
+def _generic_match(patterns: list[re.Pattern[str]], member: StaffMember) -> tuple[str, str] | None:
+    candidates = [("name", member.display_name), ("name", f"{member.first_name}{member.last_name}")]
+    if member.git_username:
+        candidates.append(("Git username", member.git_username))
+    for what, value in candidates:
+        for pattern in patterns:
+            if pattern.search(value):
+                return what, value
+    return None
+
+
+@register
+class GenericAccount(Rule):
+    """No generic, shared, guest or test accounts.
+
+    Why: "It is NOT recommended that you name user accounts with generic names (for example 'User 1' or
+    'AdminDepartment') as these accounts cannot be associated to a person", and guest accounts "break
+    the responsibility for maintaining access authorisation" (002). The staff names and Git usernames
+    are checked against `generic_account_patterns` in `roles/policy.yaml` (regular expressions,
+    case-insensitive).
+
+    Fix: give each person their own record and their own Git username; remove the shared one.
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: "1"
+             first_name: User
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+
+    .. rule-example:: fail Git username
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: guest-office
+
+    .. rule-example:: pass
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+    """
+
+    code = "RB105"
+    name = "generic-account"
+    severity = Severity.error
+    summary = "No generic, shared, guest or test accounts (names and Git usernames)."
+    sources = ("002",)
+    local = False
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        patterns = [re.compile(p, re.IGNORECASE) for p in repo.policy.generic_account_patterns]
+        for employee, member in repo.staff.items():
+            match = _generic_match(patterns, member)
+            if match is None:
+                continue
+            what, value = match
+            file, line = repo.staff_line(employee)
+            yield self.finding(
+                file, line, f"Staff record {employee} looks like a generic or shared account ({what} '{value}')",
+                "every account belongs to one named person: use their own name and Git username, "
+                "and remove the shared account and its grants", employee=employee, key=(employee,))
+
+
+@register
+class ContractorDetails(Rule):
+    """A contractor has a sponsor on staff and a contract end date.
+
+    Why: contract and temporary staff "should not be treated any differently to other users" and their
+    access ends when the organisation no longer sub-contracts them (002, sections 7 and 10.1). A named
+    sponsor answers for them, and the end date lets the validator stop their access in time.
+
+    Fix: set `sponsor:` (the employee number of a current staff member) and `contract_end:` on the
+    contractor's record in the staff directory.
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: classified
+             position: Data Contractor
+             hr_status: processed
+             locations: ["100"]
+             contractor: true
+
+    .. rule-example:: pass
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: classified
+             position: Data Contractor
+             hr_status: processed
+             locations: ["100"]
+             contractor: true
+             sponsor: "10000001"
+             contract_end: 2027-12-31
+    """
+
+    code = "RB106"
+    name = "contractor-details"
+    severity = Severity.error
+    summary = "A contractor has a sponsor (a current staff member) and a contract end date."
+    sources = ("002",)
+    local = False
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for employee, member in repo.staff.items():
+            if not member.contractor:
+                continue
+            file, line = repo.staff_line(employee)
+            missing = [field for field, value in (("sponsor", member.sponsor), ("contract_end",
+                                                  member.contract_end)) if value is None]
+            if missing:
+                yield self.finding(
+                    file, line, f"Contractor {person(repo, employee)} has no {' and no '.join(missing)}",
+                    "set sponsor: (the employee number of the staff member who answers for them) and "
+                    "contract_end: (YYYY-MM-DD) on their staff record", employee=employee, key=(employee,))
+            sponsor = repo.staff.get(member.sponsor) if member.sponsor else None
+            if member.sponsor and (sponsor is None or sponsor.hr_status is HRStatus.separated
+                                   or sponsor.contractor):
+                state = ("is not in the staff directory" if sponsor is None else
+                         "has left" if sponsor.hr_status is HRStatus.separated else "is a contractor too")
+                yield self.finding(
+                    file, line, f"Contractor {person(repo, employee)}: sponsor {member.sponsor} {state}",
+                    "name a current, directly employed staff member as sponsor", employee=employee,
+                    key=(employee, "sponsor"))
+
+
+@register
+class GrantOutlivesContract(Rule):
+    """No contractor's grant lasts beyond the contract.
+
+    Why: a user account is removed when the person is "no longer being sub-contracted to by your
+    organisation" (002, section 7). A grant that expires after the contract ends, or never expires,
+    would keep access open after they go.
+
+    Fix: set the grant's `expires:` on or before the contractor's `contract_end`.
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+             contractor: true
+             sponsor: "10000001"
+             contract_end: 2027-01-31
+
+    .. rule-example:: pass
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+             contractor: true
+             sponsor: "10000001"
+             contract_end: 2027-12-31
+    """
+
+    code = "RB107"
+    name = "grant-outlives-contract"
+    severity = Severity.error
+    summary = "No contractor's grant expires after the contract ends."
+    sources = ("002",)
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        for record, index, grant in self.context.grants():
+            member = repo.staff.get(grant.employee)
+            if member is None or not member.contractor or member.contract_end is None:
+                continue
+            if grant.expires is None or grant.expires > member.contract_end:
+                until = f"expires {grant.expires.isoformat()}" if grant.expires else "never expires"
+                yield self.at_grant(
+                    record, index,
+                    f"Contractor {person(repo, grant.employee)}'s grant at {place(repo, record.code)} {until}, "
+                    f"after the contract ends on {member.contract_end.isoformat()}",
+                    f"set expires: {member.contract_end.isoformat()} (or earlier)", "expires")
