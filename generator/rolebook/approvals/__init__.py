@@ -1,0 +1,14 @@
+"""Approvals: who must sign a change (from the base branch's data), and whether they have.
+
+In the district's documents a request carries the signature of the right person: the principal for a
+school's roles, a central office for its own, SPED Operations for SPED roles, the local district for a
+principal's own access. Here that signature is a pull-request approval, and `rolebook approvals`
+proves it was given. Reviewers always come from the base revision, so a change cannot appoint its own
+approver.
+"""
+
+from __future__ import annotations
+
+
+class BadInput(Exception):
+    """The gate was given something it cannot use (a missing ref, a malformed payload): exit code 2."""

@@ -1,0 +1,113 @@
+"""`rolebook approvals`: the approval gate, meant to be the required status check of branch protection.
+
+Exit codes: 0 every required approval is given on the head commit, 1 some are missing, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rolebook.approvals import BadInput
+from rolebook.approvals.gate import apply_approvals, requirements
+from rolebook.approvals.render import render_markdown
+from rolebook.approvals.reviews import PullRequest, Review, approvals, merge, parse_event, parse_review_list
+from rolebook.approvals.revisions import revisions
+from rolebook.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    echo_json,
+    find_repo,
+    format_option,
+    repo_option,
+    today,
+)
+from rolebook.fileio import write_atomic
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the {what}: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: the {what} is not valid JSON: {exc}") from exc
+
+
+def _fetch(pull: PullRequest) -> list[Review]:
+    from rolebook.approvals.fetch import fetch_reviews
+
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise BadInput("--fetch needs GITHUB_TOKEN in the environment")
+    repository = pull.repository or os.environ.get("GITHUB_REPOSITORY")
+    if not repository or pull.number is None:
+        raise BadInput("--fetch needs the pull request's number and repository (give --event)")
+    api = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    return parse_review_list(fetch_reviews(api, repository, pull.number, token), "GitHub API reviews")
+
+
+@click.command(name="approvals")
+@click.option("--event", "event_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A pull_request or pull_request_review webhook payload (e.g. $GITHUB_EVENT_PATH).")
+@click.option("--reviews", "review_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The REST list-reviews JSON of the pull request (repeatable).")
+@click.option("--fetch", is_flag=True, help="Fetch the reviews from the GitHub API with GITHUB_TOKEN.")
+@click.option("--base", "base_ref", help="Base revision (default: pull_request.base.sha of --event).")
+@click.option("--head", "head_ref", help="Head revision (default: pull_request.head.sha of --event).")
+@click.option("--author", help="The pull request's author (default: pull_request.user.login of --event).")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the Markdown checklist here ($GITHUB_STEP_SUMMARY is appended to when set).")
+@format_option("markdown", "json", default="markdown")
+@repo_option
+def command(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, base_ref: str | None,
+            head_ref: str | None, author: str | None, summary_file: Path | None, output_format: str,
+            repo_path: Path | None) -> None:
+    """Which approvals the pull request still needs, per changed grant, from the base branch's reviewers."""
+    try:
+        code = _run(event_file, review_files, fetch, base_ref, head_ref, author, summary_file, output_format,
+                    repo_path)
+    except BadInput as exc:
+        click.echo(f"rolebook approvals: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    sys.exit(code)
+
+
+def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, base_ref: str | None,
+         head_ref: str | None, author: str | None, summary_file: Path | None, output_format: str,
+         repo_path: Path | None) -> int:
+    pull = PullRequest(None, None, None, None, None)
+    event_reviews: list[Review] = []
+    if event_file is not None:
+        pull, event_reviews = parse_event(_read_json(event_file, "event payload"), str(event_file))
+    listed: list[Review] = []
+    for path in review_files:
+        listed.extend(parse_review_list(_read_json(path, "review list"), str(path)))
+    if fetch:
+        listed.extend(_fetch(pull))
+    base_ref, head_ref, author = base_ref or pull.base_sha, head_ref or pull.head_sha, author or pull.author
+    if not base_ref or not head_ref:
+        raise BadInput("give --base and --head, or --event with a pull_request payload")
+    if not author:
+        raise BadInput("give --author, or --event with a pull_request payload (its user.login)")
+    with revisions(find_repo(repo_path), base_ref, head_ref) as revs:
+        result = requirements(revs, author, today())
+    approved = approvals(merge(event_reviews, listed), result.head_sha, author)
+    apply_approvals(result, approved)
+    markdown = render_markdown(result)
+    if summary_file is not None:
+        write_atomic(summary_file, markdown)
+    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    if output_format == "json":
+        echo_json(result.as_dict())
+    else:
+        click.echo(markdown, nl=False)
+    return EXIT_OK if result.satisfied else EXIT_FINDINGS

@@ -1,0 +1,51 @@
+"""`rolebook request`: ask for roles for someone at a school or office, as a branch and a commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from rolebook.commands.common import find_repo, load_or_exit, repo_option, today
+from rolebook.requests import RequestError
+from rolebook.requests.cli import change_options, fail, finish, who_asks
+from rolebook.requests.issue_form import parse_issue_form
+from rolebook.requests.lookup import parse_date
+from rolebook.requests.operations import RequestInput, build_request
+
+
+@click.command(name="request")
+@click.option("--employee", help="Employee number (8 digits).")
+@click.option("--school", "location", help="School or office code (or its exact name).")
+@click.option("--role", "roles", multiple=True, help="Role id or name, e.g. 'Health Office' (repeatable).")
+@click.option("--expires", help="End date, YYYY-MM-DD (default: the policy's longest for the role).")
+@click.option("--reason", help="Why the person needs the access.")
+@click.option("--verification", help="How the need was verified (the paper form's verification).")
+@click.option("--from-issue-form", "issue_form", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Read the request from a submitted access-request issue form body.")
+@change_options
+@repo_option
+def command(employee: str | None, location: str | None, roles: tuple[str, ...], expires: str | None,
+            reason: str | None, verification: str | None, issue_form: Path | None, dry_run: bool,
+            no_branch: bool, no_commit: bool, requested_by: str | None, repo_path: Path | None) -> None:
+    """Request ROLEs for EMPLOYEE at a school: add them to the person's grant there, or a new grant."""
+    root = find_repo(repo_path)
+    repo = load_or_exit(root)
+    try:
+        if issue_form is not None:
+            try:
+                form = parse_issue_form(issue_form.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RequestError(f"{issue_form}: cannot read the issue form: {exc}") from exc
+            employee, location, roles = form.employee, form.school, tuple(form.roles)
+            expires, reason, verification = form.expires, form.reason, form.verification
+        if not employee or not location or not roles:
+            raise RequestError("give --employee, --school and at least one --role.")
+        end: dt.date | None = parse_date(expires, "--expires") if expires else None
+        change = build_request(repo, RequestInput(employee, location, list(roles), end, reason, verification,
+                                                  who_asks(root, requested_by)), today())
+    except RequestError as exc:
+        fail(exc)
+        return
+    finish(change, dry_run=dry_run, no_branch=no_branch, no_commit=no_commit)

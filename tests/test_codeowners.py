@@ -1,0 +1,65 @@
+"""CODEOWNERS generated from the data, read back by an independent parser (the `codeowners` package)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from codeowners import CodeOwners
+from conftest import MINI_FILES, TODAY, make_mini_repo, run_cli
+from rolebook.check import run_rules
+from rolebook.loading import load_repository
+
+ADMINS = [("USERNAME", "@ada-itd"), ("USERNAME", "@dan-itd"), ("USERNAME", "@sue-itd")]
+
+
+def generate(root: Path) -> str:
+    result = run_cli("codeowners", "--repo", str(root))
+    assert result.returncode == 0, result.stderr
+    return (root / ".github/CODEOWNERS").read_text()
+
+
+def test_each_school_folder_resolves_to_exactly_its_approvers(mini_repo: Path) -> None:
+    owners = CodeOwners(generate(mini_repo))
+    assert owners.of("access/schools/100/grants.yaml") == [("USERNAME", "@pat-park")]
+    assert owners.of("access/schools/200/grants.yaml") == [("USERNAME", "@ngozi-o")]
+    assert owners.of("access/offices/SPEDOPS/grants.yaml") == [("USERNAME", "@olga-sped")]
+    assert owners.of("access/offices/ITD/grants.yaml") == ADMINS
+    for path in ("roles/counselor.yaml", "roles/policy.yaml", "access/groups.yaml", "access/district.yaml",
+                 "access/staff.yaml", ".github/CODEOWNERS", ".github/workflows/approvals.yml", "README.md"):
+        assert owners.of(path) == ADMINS, path
+
+
+def test_a_school_without_an_approver_falls_to_the_access_administrators(tmp_path: Path) -> None:
+    staff = MINI_FILES["access/staff.yaml"].replace(", git_username: pat-park", "")
+    root = make_mini_repo(tmp_path / "repo", {"access/staff.yaml": staff})
+    text = generate(root)
+    assert "# /access/schools/100/ (Maple Elementary) has no approver with a Git username" in text
+    assert CodeOwners(text).of("access/schools/100/grants.yaml") == ADMINS
+
+
+def test_check_reports_a_stale_file(mini_repo: Path) -> None:
+    assert run_cli("codeowners", "--check", "--repo", str(mini_repo)).returncode == 1  # missing
+    generate(mini_repo)
+    assert run_cli("codeowners", "--check", "--repo", str(mini_repo)).returncode == 0
+    staff = mini_repo / "access/staff.yaml"
+    staff.write_text(staff.read_text().replace("git_username: ngozi-o", "git_username: ngozi-okafor"))
+    stale = run_cli("codeowners", "--check", "--repo", str(mini_repo))
+    assert stale.returncode == 1 and "out of date" in stale.stderr
+
+
+def _rb601(root: Path) -> list[str]:
+    report = run_rules(load_repository(root), dt.date.fromisoformat(TODAY))
+    return [f"{f.file}:{f.line}: {f.message}" for f in report.findings if f.code == "RB601"]
+
+
+def test_rule_rb601(mini_repo: Path) -> None:
+    assert _rb601(mini_repo) == []  # no .github: not hosted on GitHub, nothing to check
+    (mini_repo / ".github").mkdir()
+    assert _rb601(mini_repo) == [".github/CODEOWNERS:1: .github/CODEOWNERS is missing"]
+    generate(mini_repo)
+    assert _rb601(mini_repo) == []
+    path = mini_repo / ".github/CODEOWNERS"
+    path.write_text(path.read_text().replace("@pat-park", "@someone-else"))
+    found = _rb601(mini_repo)
+    assert len(found) == 1 and "/access/schools/100/ @pat-park" in found[0]
