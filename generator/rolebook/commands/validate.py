@@ -28,6 +28,7 @@ from rolebook.commands.common import (
 from rolebook.diff import access_diff
 from rolebook.loading import LoadFailed, Repository, load_repository
 from rolebook.report import Validation, github, json_format, markdown, text
+from rolebook.request_checks import request_checks
 
 
 @click.command(name="validate")
@@ -35,7 +36,7 @@ from rolebook.report import Validation, github, json_format, markdown, text
               help="Pull-request mode: compare with this Git revision (e.g. origin/main). Only problems the "
                    "change brings block; older ones are shown apart. Prints who gains or loses access.")
 @click.option("--full", is_flag=True, help="In pull-request mode, re-check every location, not only changed ones.")
-@format_option("text", "json", "github")
+@format_option("text", "json", "github", "markdown")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a Markdown summary to FILE (automatic when GITHUB_STEP_SUMMARY is set).")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, "
@@ -81,12 +82,14 @@ def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validat
                     preexisting=[f for f in head_report.findings if f.identity() in old])
     diff = access_diff(base if base is not None else Repository(root=root), repo)
     return Validation(report=report, today=when, base=ref, base_sha=change.base_sha, scope=scope,
-                      access_diff=diff, notes=notes)
+                      access_diff=diff, notes=notes, request_checks=request_checks(repo, diff, when))
 
 
 def _emit(result: Validation, output_format: str, color: bool | None) -> None:
     if output_format == "json":
         echo_json(json_format.render(result))
+    elif output_format == "markdown":
+        click.echo(markdown.render(result), nl=False)
     elif output_format == "github":
         click.echo(github.render(result), color=False)
     else:

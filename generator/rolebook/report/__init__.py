@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rolebook.check import Report
 from rolebook.diff import AccessChange
 from rolebook.findings import Finding, Severity
+from rolebook.request_checks import RequestCheck
 from rolebook.rules import all_rules
 
 
@@ -23,6 +24,7 @@ class Validation:
     scope: set[str] | None = None  # locations re-checked in pull-request mode; None: everything
     access_diff: list[AccessChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a reader should know (base not loadable...)
+    request_checks: list[RequestCheck] = field(default_factory=list)  # facts about each access gained
 
     @property
     def pull_request(self) -> bool:

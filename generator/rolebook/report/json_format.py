@@ -18,5 +18,11 @@ def render(result: Validation) -> dict[str, object]:
         "preexisting": [row(f, False) for f in result.preexisting],
         "summary": result.summary(),
         "access_diff": [change.as_dict() for change in result.access_diff],
+        "request_checks": [{
+            "employee": c.change.employee, "location": c.change.location, "role": c.change.role,
+            "known_to_hr": c.known_to_hr, "hr_status": c.hr_status, "staff_type": c.staff_type,
+            "holders_after": c.holders_after, "minimum": c.minimum, "maximum": c.maximum,
+            "allowed_by_ratio": c.allowed_by_ratio, "text": f"{c.person_sentence}; {c.count_sentence}.",
+        } for c in result.request_checks],
         "notes": list(result.notes),
     }

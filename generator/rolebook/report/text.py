@@ -36,6 +36,10 @@ def render(result: Validation) -> str:
         lines.append("")
         lines.append(click.style("Access changes", bold=True, underline=True))
         lines += _diff_lines(result) or ["  nobody gains or loses access"]
+        if result.request_checks:
+            lines.append("")
+            lines.append(click.style("What the approver should know", bold=True, underline=True))
+            lines += [f"  - {c.person_sentence}; {c.count_sentence}." for c in result.request_checks]
     lines.append("")
     ok = not result.blocking
     mark = click.style("✓ ok" if ok else "✗ failed", fg="green" if ok else "red", bold=True)
