@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 import yaml
 from conftest import MINI_FILES, REPO_ROOT, git, git_init, make_mini_repo, run_cli, write_files
+from rolebook.loading import load_catalog
 from rolebook.rules import all_rules
 from rolebook.site.exports import csv_text, neutralise, xlsx_bytes
-from rolebook.site.guide import load_catalog
 from rolebook.site.history import parse_trailers, read_history
 from rolebook.site.markup import md, rule_doc_blocks
 

@@ -114,6 +114,15 @@ def load_repository(root: Path | str) -> Repository:
     return repo
 
 
+def load_catalog(root: Path | str) -> Repository:
+    """Only roles/ (roles, categories, policy): all that the public guide may read, never personal data."""
+    loader = _Loader(Path(root))
+    loader.load_roles()
+    if loader.errors:
+        raise LoadFailed(sorted(loader.errors, key=lambda e: (e.file, e.line, e.column)))
+    return loader.repo
+
+
 class _Loader:
     def __init__(self, root: Path):
         self.root = root
@@ -127,7 +136,7 @@ class _Loader:
                 "run the command inside the repository, or pass --repo PATH",
             ))
             return self.repo
-        self._load_roles()
+        self.load_roles()
         self._load_access()
         return self.repo
 
@@ -158,7 +167,7 @@ class _Loader:
         return path.relative_to(self.root).as_posix()
 
     # ------------------------------------------------------------------ roles/
-    def _load_roles(self) -> None:
+    def load_roles(self) -> None:
         repo = self.repo
         parsed = self._read(CATEGORIES_FILE) if (self.root / CATEGORIES_FILE).exists() else None
         if parsed is None and not (self.root / CATEGORIES_FILE).exists():

@@ -10,23 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from rolebook.catalog import ordered_roles, role_record
-from rolebook.loading import LoadFailed, Repository
-from rolebook.loading.repository import GROUPS_FILE, _Loader
+from rolebook.loading import Repository
+from rolebook.loading.repository import GROUPS_FILE
 from rolebook.loading.yamlfile import read_yaml
 from rolebook.models import LocationKind, Role
 from rolebook.rules import all_rules
 from rolebook.site.markup import rule_doc_blocks
 
 LEVEL_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High"}
-
-
-def load_catalog(root: Path) -> Repository:
-    """roles/ only (roles, categories, policy): what the public guide may read."""
-    loader = _Loader(root)
-    loader._load_roles()
-    if loader.errors:
-        raise LoadFailed(sorted(loader.errors, key=lambda e: (e.file, e.line, e.column)))
-    return loader.repo
 
 
 def group_names(root: Path) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from rolebook.loading import Repository, load_repository
+from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.site import audit, guide
 from rolebook.site.exports import write_exports
 from rolebook.site.history import read_history
@@ -115,7 +115,7 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
               "built_at": built_at}
 
     if kind == "public":
-        repo = guide.load_catalog(repo_root)
+        repo = load_catalog(repo_root)
         nav_extra: list[Any] = []
         _render_guide(env, pages, repo, guide.group_names(repo_root), common)
     else:
