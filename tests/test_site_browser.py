@@ -120,7 +120,8 @@ def test_search_finds_counselor(watched: Watched) -> None:
     result.wait_for(timeout=15000)
     assert "Counselor" in result.inner_text()
     search = page.locator("input.md-search__input")
-    for query, role in (("Master Scheduling", "counselor"), ("Counselors and designated", "counselor")):
+    for query, role in (("Master Scheduling", "counselor"), ("Counselors and designated", "counselor"),
+                        ("transcripts", "counselor-plus")):  # journey 3: a counselor looks for transcripts
         search.fill(query)  # by module, by type of user
         page.locator(f'.md-search-result__item a[href$="roles/{role}.html"]').first.wait_for(
             state="attached", timeout=15000)
