@@ -11,8 +11,10 @@ SCHEMA_DIR = Path("generator") / "schema"
 
 
 def schemas() -> dict[str, str]:
+    from rolebook.reviews.model import ReviewFile  # review files live beside the data, not in models.py
+
     out = {}
-    for name, model in SCHEMA_MODELS.items():
+    for name, model in {**SCHEMA_MODELS, "review": ReviewFile}.items():
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"{name}.schema.json"

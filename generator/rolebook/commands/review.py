@@ -1,0 +1,309 @@
+"""`rolebook review open | decide | complete | apply | status`: the six-monthly access review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from rolebook.catalog import find_role
+from rolebook.check import run_rules
+from rolebook.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    echo_json,
+    find_repo,
+    format_option,
+    load_or_exit,
+    repo_option,
+    today,
+)
+from rolebook.fileio import write_atomic
+from rolebook.findings import Severity
+from rolebook.hr.gitbranch import BranchError, commit_to_branch
+from rolebook.hr.render import render
+from rolebook.loading import Repository
+from rolebook.resolve import effective_access
+from rolebook.reviews import latest_review, overdue_reviews
+from rolebook.reviews.edit import ReviewEditError, apply_review, decide, open_review_text, set_fields
+from rolebook.reviews.load import LoadedReview, read_review
+from rolebook.reviews.model import PERIOD_PATTERN, Decision, ReviewStatus, period_of, review_path
+from rolebook.reviews.reviewers import designated_reviewers, first_school_approver, login_index
+
+REVIEW_RULES = {"RB700", "RB701", "RB702", "RB703"}
+
+
+@click.group(name="review")
+def command() -> None:
+    """Six-monthly access reviews: open, decide, complete, apply.
+
+    \b
+    Every six months each school reviews who can reach its data (January-June: H1, July-December: H2):
+      rolebook review open --all                 a review file and a branch per school
+      rolebook review decide --school 100 --employee 10000003 --role teacher --decision remove --reason "left"
+      rolebook review complete --school 100      checks the review and marks it completed
+      rolebook review apply --school 100         after the merge: the removals, as a change for a PR
+    """
+
+
+def _period(value: str | None) -> str:
+    period = value or period_of(today())
+    if not PERIOD_PATTERN.match(period):
+        click.echo(f"rolebook: '{period}' is not a period; write YYYY-H1 (January-June) or YYYY-H2.", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    return period
+
+
+def _school(repo: Repository, code: str) -> str:
+    if code not in repo.schools:
+        click.echo(f"rolebook: no school with code '{code}' in access/district.yaml.", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    return code
+
+
+def _load(root: Path, school: str, period: str) -> tuple[LoadedReview, str]:
+    relative = review_path(school, period)
+    if not (root / relative).exists():
+        click.echo(f"rolebook: {relative} does not exist; open it with "
+                   f"`rolebook review open --school {school} --period {period}`.", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    loaded, errors = read_review(root, relative)
+    if loaded is None:
+        for error in errors:
+            click.echo(error.format(), err=True)
+        sys.exit(EXIT_UNUSABLE)
+    return loaded, (root / relative).read_text(encoding="utf-8")
+
+
+school_option = click.option("--school", "school", required=True, help="The school's location code.")
+period_option = click.option("--period", default=None, help="YYYY-H1 or YYYY-H2 (default: today's half-year).")
+
+
+@command.command(name="open")
+@click.option("--school", "schools", multiple=True, help="A school's location code (repeatable).")
+@click.option("--all", "all_schools", is_flag=True, help="Every school.")
+@period_option
+@click.option("--reviewer", default=None, help="Git username of the reviewer (default: the school's approver).")
+@click.option("--no-branch", is_flag=True, help="Write the files in the working tree instead of a branch per school.")
+@format_option("text", "json")
+@repo_option
+def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None, reviewer: str | None,
+                no_branch: bool, output_format: str, repo_path: Path | None) -> None:
+    """Open a review: a file listing every grant that reaches the school, on a branch review/CODE-PERIOD."""
+    repo = load_or_exit(repo_path)
+    root = find_repo(repo_path)
+    chosen_period = _period(period)
+    if all_schools == bool(schools):
+        click.echo("rolebook: give --school CODE (repeatable) or --all.", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    codes = list(repo.schools) if all_schools else [_school(repo, code) for code in schools]
+    accesses = effective_access(repo)
+    opened: list[dict[str, object]] = []
+    skipped: list[dict[str, object]] = []
+    for code in codes:
+        relative = review_path(code, chosen_period)
+        if (root / relative).exists():
+            skipped.append({"school": code, "file": relative, "reason": "already open"})
+            continue
+        who = reviewer or first_school_approver(repo, code, accesses)
+        text = open_review_text(repo, code, chosen_period, accesses, who)
+        entry: dict[str, object] = {"school": code, "file": relative, "reviewer": who,
+                                    "items": text.count("\n  - employee:")}
+        if no_branch:
+            write_atomic(root / relative, text)
+        else:
+            branch = f"review/{code}-{chosen_period}"
+            message = render("reviews/open-commit.txt.j2", school=code, name=repo.location_name(code),
+                             period=chosen_period, reviewer=who)
+            try:
+                result = commit_to_branch(root, branch, {relative: text}, message)
+            except BranchError as exc:
+                click.echo(f"rolebook: {exc}", err=True)
+                sys.exit(EXIT_UNUSABLE)
+            entry.update(branch=branch, commit=result.commit)
+        opened.append(entry)
+    if output_format == "json":
+        echo_json({"period": chosen_period, "opened": opened, "skipped": skipped})
+        return
+    for entry in opened:
+        where = f" on branch {entry['branch']}" if "branch" in entry else ""
+        click.echo(f"opened {entry['file']}{where}: {entry['items']} item(s), reviewer {entry['reviewer'] or '(none)'}")
+    for entry in skipped:
+        click.echo(f"skipped {entry['file']}: {entry['reason']}")
+    if not all_schools and skipped and not opened:
+        sys.exit(EXIT_UNUSABLE)
+
+
+@command.command(name="decide")
+@school_option
+@period_option
+@click.option("--employee", required=True, help="The 8-digit employee number.")
+@click.option("--role", "roles", multiple=True, help="Only this role of the item (repeatable; default: all).")
+@click.option("--decision", required=True, type=click.Choice([d.value for d in Decision]))
+@click.option("--reason", default=None, help="Why (required for remove and change).")
+@click.option("--change-to", "change_to", multiple=True, help="For change: a role to hold instead (repeatable).")
+@click.option("--via", default=None, help="'direct', 'cluster ID' or 'all-schools', when the person has several.")
+@click.option("--reviewer", default=None, help="Your Git username: who decides (default: the file's reviewer).")
+@repo_option
+def decide_command(school: str, period: str | None, employee: str, roles: tuple[str, ...], decision: str,
+                   reason: str | None, change_to: tuple[str, ...], via: str | None, reviewer: str | None,
+                   repo_path: Path | None) -> None:
+    """Record a decision on one person's grant in a review file (comments in the file are kept)."""
+    repo = load_or_exit(repo_path)
+    root = find_repo(repo_path)
+    code = _school(repo, school)
+    chosen_period = _period(period)
+    loaded, text = _load(root, code, chosen_period)
+    for role in change_to:
+        if find_role(repo, role) is None:
+            click.echo(f"rolebook: no role '{role}'. See `rolebook roles` for the list.", err=True)
+            sys.exit(EXIT_UNUSABLE)
+    decider = reviewer or loaded.model.reviewer
+    if decider is not None:
+        allowed = designated_reviewers(repo, code, effective_access(repo))
+        if decider.lower() not in allowed:
+            click.echo(f"rolebook: {decider} is not a designated reviewer of school {code} "
+                       f"(designated: {', '.join(sorted(allowed)) or 'nobody'}).", err=True)
+            sys.exit(EXIT_FINDINGS)
+        if login_index(repo).get(decider.lower()) == employee:
+            click.echo(f"rolebook: {decider} cannot decide on their own access; the cluster's approvers decide "
+                       "it (run this with --reviewer <their Git username>).", err=True)
+            sys.exit(EXIT_FINDINGS)
+    new_roles = [found.id for role in change_to if (found := find_role(repo, role))]
+    file_reviewer = loaded.model.reviewer
+    decided_by = reviewer if reviewer and file_reviewer and reviewer.lower() != file_reviewer.lower() else None
+    try:
+        new_text, count = decide(text, employee=employee, roles=list(roles), decision=Decision(decision),
+                                 reason=reason, change_to=new_roles or None, via=via, decided_by=decided_by)
+    except ReviewEditError as exc:
+        click.echo(f"rolebook: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    if reviewer and loaded.model.reviewer is None:
+        new_text = set_fields(new_text, {"reviewer": reviewer})
+    write_atomic(root / loaded.file, new_text)
+    click.echo(f"{loaded.file}: {decision} for {employee} ({count} item(s))")
+
+
+@command.command(name="complete")
+@school_option
+@period_option
+@click.option("--date", "reviewed_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the review was finished (default: today).")
+@repo_option
+def complete(school: str, period: str | None, reviewed_on: dt.datetime | None, repo_path: Path | None) -> None:
+    """Mark a review completed, after checking every item is decided by a designated reviewer."""
+    repo = load_or_exit(repo_path)
+    root = find_repo(repo_path)
+    code = _school(repo, school)
+    loaded, text = _load(root, code, _period(period))
+    day = reviewed_on.date() if reviewed_on else today()
+    new_text = set_fields(text, {"status": ReviewStatus.completed.value, "reviewed_on": day})
+    write_atomic(root / loaded.file, new_text)
+    problems = [f for f in run_rules(repo, today()).findings
+                if f.code in REVIEW_RULES and f.file == loaded.file and f.severity is Severity.error]
+    if problems:
+        write_atomic(root / loaded.file, text)  # put it back: an incomplete review is not completed
+        for finding in problems:
+            click.echo(f"{finding.file}:{finding.line}: {finding.code} {finding.message}", err=True)
+            if finding.hint:
+                click.echo(f"    fix: {finding.hint}", err=True)
+        click.echo(f"\n{len(problems)} problem(s): the review stays {loaded.model.status.value}.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"{loaded.file}: completed on {day.isoformat()}; commit it and open the pull request.")
+
+
+@command.command(name="apply")
+@school_option
+@period_option
+@click.option("--no-branch", is_flag=True, help="Write the grants files in the working tree instead.")
+@click.option("--pr-body", "pr_body", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the pull request body (Markdown) to this file.")
+@format_option("text", "json")
+@repo_option
+def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None, output_format: str,
+          repo_path: Path | None) -> None:
+    """After the review is merged: carry out its remove and change decisions, as one change for a PR."""
+    repo = load_or_exit(repo_path)
+    root = find_repo(repo_path)
+    code = _school(repo, school)
+    chosen_period = _period(period)
+    loaded, _text = _load(root, code, chosen_period)
+    review = loaded.model
+    if review.status is not ReviewStatus.completed:
+        click.echo(f"rolebook: {loaded.file} is {review.status.value}; complete and merge it first "
+                   "(`rolebook review complete`).", err=True)
+        sys.exit(EXIT_FINDINGS)
+    problems = [f for f in run_rules(repo, today()).findings
+                if f.code in REVIEW_RULES and f.file == loaded.file and f.severity is Severity.error]
+    if problems:
+        for finding in problems:
+            click.echo(f"{finding.file}:{finding.line}: {finding.code} {finding.message}", err=True)
+        click.echo("\nThe review is not valid; nothing was applied.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    applied = apply_review(repo, review)
+    context = {"review": review, "name": repo.location_name(code), "file": loaded.file, "applied": applied,
+               "summary": latest_review(root, code)}
+    message = render("reviews/apply-commit.txt.j2", **context)
+    branch = f"review/{code}-{chosen_period}-apply"
+    commit = None
+    if applied.files:
+        if no_branch:
+            for relative, text in applied.files.items():
+                write_atomic(root / relative, text)
+        else:
+            try:
+                commit = commit_to_branch(root, branch, applied.files, message).commit
+            except BranchError as exc:
+                click.echo(f"rolebook: {exc}", err=True)
+                sys.exit(EXIT_UNUSABLE)
+    if pr_body is not None:
+        write_atomic(pr_body, render("reviews/apply-body.md.j2", **context))
+    if output_format == "json":
+        echo_json({
+            "school": code, "period": chosen_period, "branch": None if no_branch or not applied.files else branch,
+            "commit": commit, "files": sorted(applied.files), "missing": applied.missing,
+            "changes": [{"file": f, "employee": c.employee, "via": c.via, "removed": c.removed,
+                         "added": c.added} for f, c in applied.changes],
+        })
+        sys.exit(EXIT_OK)
+    if not applied.files:
+        click.echo(f"{loaded.file}: nothing to remove or change.")
+    for file, change in applied.changes:
+        what = f"removed {', '.join(change.removed)}" + (f", added {', '.join(change.added)}" if change.added else "")
+        click.echo(f"{file}: {change.employee} ({change.via}): {what}")
+    for missing in applied.missing:
+        click.echo(f"already gone: {missing}")
+    if applied.files:
+        click.echo(f"\n{'Files written' if no_branch else f'Branch {branch}'}: open the pull request.")
+
+
+@command.command(name="status")
+@format_option("text", "json")
+@repo_option
+def status(output_format: str, repo_path: Path | None) -> None:
+    """Each school's last completed review, and which are overdue (exit 1 if any is)."""
+    repo = load_or_exit(repo_path)
+    root = find_repo(repo_path)
+    late = {o.school: o for o in overdue_reviews(repo, today())}
+    rows = []
+    for code, school in repo.schools.items():
+        summary = latest_review(root, code)
+        due = late[code].due_on if code in late else None
+        rows.append({
+            "school": code, "name": school.name, "period": summary.period if summary else None,
+            "reviewer": summary.reviewer if summary else None,
+            "reviewed_on": summary.reviewed_on.isoformat() if summary and summary.reviewed_on else None,
+            "overdue": code in late, "due_on": due.isoformat() if due else None,
+        })
+    if output_format == "json":
+        echo_json(rows)
+    else:
+        for row in rows:
+            state = "OVERDUE" if row["overdue"] else "ok"
+            click.echo(f"{row['school']:<8} {str(row['name'])[:32]:<33} {row['period'] or 'never':<8} "
+                       f"{row['reviewed_on'] or '':<11} {state}")
+    sys.exit(EXIT_FINDINGS if late else EXIT_OK)
+

@@ -1,0 +1,1 @@
+"""HR and MIS lifecycle: the HR export (joiners, movers, leavers), login exports and branch changes."""

@@ -1,0 +1,188 @@
+"""Writing review files: open one from the data, record decisions, complete it, and apply it.
+
+Review files are edited round-trip (ruamel.yaml), so a reviewer's own comments survive `decide`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from rolebook.hr.yamledit import GrantChange, dump, edit_grants, load, quoted, scope_label
+from rolebook.loading import Repository
+from rolebook.models import Grant
+from rolebook.resolve import Access
+from rolebook.reviews.model import Decision, ReviewFile, review_path
+
+SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
+
+
+class ReviewEditError(Exception):
+    """A decision cannot be recorded as asked; the message says why and what to do."""
+
+
+def via_of(access: Access) -> str:
+    if access.via == "cluster":
+        return f"cluster {access.cluster}"
+    return access.via
+
+
+def open_review_text(repo: Repository, school: str, period: str, accesses: list[Access],
+                     reviewer: str | None) -> str:
+    """A new review file listing every grant that reaches `school`, every decision empty."""
+    items = CommentedSeq()
+    seen: set[tuple[str, int]] = set()
+    here = [a for a in accesses if a.location == school]
+    # Direct grants in the school's file order first, then inherited ones by person.
+    here.sort(key=lambda a: (a.via != "direct", a.source.code if a.via != "direct" else "", a.index, a.employee))
+    for access in here:
+        key = (access.source.file, access.index)
+        if key in seen:
+            continue
+        seen.add(key)
+        grant: Grant = access.grant
+        item = CommentedMap()
+        item["employee"] = quoted(grant.employee)
+        roles = CommentedSeq(grant.roles)
+        roles.fa.set_flow_style()
+        item["roles"] = roles
+        item["via"] = via_of(access)
+        item["decision"] = None
+        item["reason"] = None
+        member = repo.staff.get(grant.employee)
+        who = f"{member.display_name}, {member.position}" if member else "not in the staff directory"
+        status = "" if grant.status.value == "active" else f"; {grant.status.value}"
+        expires = f"; expires {grant.expires.isoformat()}" if grant.expires else ""
+        item.yaml_add_eol_comment(f"{who}{status}{expires}", "employee")
+        items.append(item)
+    doc = CommentedMap()
+    doc["school"] = quoted(school)
+    doc["period"] = period
+    doc["status"] = "open"
+    doc["reviewer"] = reviewer
+    doc["reviewed_on"] = None
+    doc["commit"] = None
+    doc["items"] = items
+    name = repo.location_name(school)
+    doc.yaml_set_start_comment(
+        f"{SCHEMA_HEADER}\n"
+        f"Six-monthly access review: {name} ({school}), {period}.\n"
+        "For every item set decision to keep, remove or change (change: list the new roles in change_to),\n"
+        "and give a reason for remove and change. Or run:\n"
+        f"  rolebook review decide --school {school} --period {period} --employee N --role R --decision keep\n"
+        "Nobody decides on their own access: the cluster's approvers decide the reviewer's own items\n"
+        "(decided_by: their Git username). When every item is decided: rolebook review complete."
+    )
+    return dump(doc, "")
+
+
+def decide(text: str, *, employee: str, roles: list[str], decision: Decision, reason: str | None,
+           change_to: list[str] | None, via: str | None, decided_by: str | None) -> tuple[str, int]:
+    """Record one decision in a review file's text; returns the new text and the items decided.
+
+    Naming only some of an item's roles splits it, so each role can get its own decision.
+    """
+    data = load(text)
+    items: CommentedSeq = data.get("items") or CommentedSeq()
+    matches = [
+        index for index, item in enumerate(items)
+        if str(item.get("employee")) == employee
+        and (via is None or item.get("via", "direct") == via)
+        and (not roles or any(role in item.get("roles", []) for role in roles))
+    ]
+    if not matches:
+        what = f" with role {', '.join(roles)}" if roles else ""
+        raise ReviewEditError(f"no item for employee {employee}{what}{f' via {via}' if via else ''} in this review")
+    vias = {items[index].get("via", "direct") for index in matches}
+    if len(vias) > 1:
+        raise ReviewEditError(f"employee {employee} holds this through {', '.join(sorted(vias))}: "
+                              "choose one with --via")
+    if decision is Decision.change and not change_to:
+        raise ReviewEditError("a change needs the new roles: add --change-to ROLE (repeatable)")
+    if decision in {Decision.remove, Decision.change} and not reason:
+        raise ReviewEditError(f"a decision to {decision.value} needs a reason: add --reason TEXT")
+    for index in reversed(matches):
+        item = items[index]
+        held = list(item.get("roles", []))
+        chosen = [role for role in held if not roles or role in roles]
+        if len(chosen) < len(held):
+            rest = CommentedMap((k, v) for k, v in item.items())
+            kept = CommentedSeq(role for role in held if role not in chosen)
+            kept.fa.set_flow_style()
+            rest["roles"] = kept
+            items.insert(index + 1, rest)
+            picked = CommentedSeq(chosen)
+            picked.fa.set_flow_style()
+            item["roles"] = picked
+        item["decision"] = decision.value
+        item["reason"] = reason
+        if decision is Decision.change:
+            new_roles = CommentedSeq(change_to or [])
+            new_roles.fa.set_flow_style()
+            item["change_to"] = new_roles
+        elif "change_to" in item:
+            del item["change_to"]
+        if decided_by is not None:
+            item["decided_by"] = decided_by
+        elif "decided_by" in item:
+            del item["decided_by"]
+    return dump(data, text), len(matches)
+
+
+def set_fields(text: str, values: dict[str, Any]) -> str:
+    data = load(text)
+    for key, value in values.items():
+        data[key] = value
+    return dump(data, text)
+
+
+@dataclass
+class AppliedReview:
+    files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> new text
+    changes: list[tuple[str, GrantChange]] = field(default_factory=list)  # (file, change)
+    missing: list[str] = field(default_factory=list)  # decisions whose grant is already gone
+
+
+def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
+    """The grants files with every remove and change decision of a completed review carried out."""
+    result = AppliedReview()
+    texts: dict[str, str] = {}
+    message = (f"Six-monthly access review {review.period} of {repo.location_name(review.school)} "
+               f"({review_path(review.school, review.period)})")
+    for item in review.items:
+        if item.decision not in {Decision.remove, Decision.change}:
+            continue
+        files = _files_holding(repo, review.school, item.employee, item.via)
+        if not files:
+            result.missing.append(f"{item.employee} {'/'.join(item.roles)} ({item.via})")
+            continue
+        for file in files:
+            text = texts.get(file) or (repo.root / file).read_text(encoding="utf-8")
+            new_text, changes = edit_grants(
+                text, item.employee, remove=item.roles,
+                add=(item.change_to or []) if item.decision is Decision.change else [], via=item.via,
+                acknowledge_share=repo.policy.max_removal_share, acknowledgement=message,
+            )
+            if not changes:
+                result.missing.append(f"{item.employee} {'/'.join(item.roles)} ({item.via})")
+                continue
+            texts[file] = new_text
+            result.changes.extend((file, change) for change in changes)
+    result.files = texts
+    return result
+
+
+def _files_holding(repo: Repository, school: str, employee: str, via: str) -> list[str]:
+    files = []
+    for record, _index, grant in repo.iter_grants():
+        if grant.employee != employee:
+            continue
+        raw_scope = grant.scope if isinstance(grant.scope, str) else grant.scope.model_dump()
+        label = scope_label(raw_scope)
+        if label != via or (via == "direct" and record.code != school):
+            continue
+        if record.file not in files:
+            files.append(record.file)
+    return files
