@@ -190,3 +190,17 @@ def test_no_serious_accessibility_violations(watched: Watched, path: str) -> Non
            if v["impact"] in {"serious", "critical"}]
     assert not bad, f"{path}: {bad}"
     watched.assert_clean()
+
+
+def test_audit_page_prints_as_the_report(watched: Watched, tmp_path: Path) -> None:
+    """Journey 4: the auditor prints the Security Audit Report as PDF: the report, without the site around it."""
+    page = watched.open("audit/schools/100.html")
+    page.emulate_media(media="print")
+    for chrome in (".md-header", ".md-sidebar--primary", ".rb-downloads"):
+        assert page.locator(chrome).first.evaluate("e => getComputedStyle(e).display") == "none", chrome
+    assert page.locator("#rb-audit-table").is_visible()
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), landscape=True)  # headless Chromium's own print to PDF
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 5000
+    watched.assert_clean()
