@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from rolebook.models import SCHEMA_MODELS
 
 SCHEMA_DIR = Path("generator") / "schema"
@@ -13,8 +15,9 @@ SCHEMA_DIR = Path("generator") / "schema"
 def schemas() -> dict[str, str]:
     from rolebook.reviews.model import ReviewFile  # review files live beside the data, not in models.py
 
+    models: dict[str, type[BaseModel]] = {**SCHEMA_MODELS, "review": ReviewFile}
     out = {}
-    for name, model in {**SCHEMA_MODELS, "review": ReviewFile}.items():
+    for name, model in models.items():
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"{name}.schema.json"

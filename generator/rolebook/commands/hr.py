@@ -22,8 +22,8 @@ from rolebook.commands.common import (
     today,
 )
 from rolebook.fileio import write_atomic
+from rolebook.gitops import BranchError, BranchResult, commit_to_branch
 from rolebook.hr import prs
-from rolebook.hr.gitbranch import BranchError, BranchResult, commit_to_branch
 from rolebook.hr.mapping import load_mapping
 from rolebook.hr.render import render
 from rolebook.hr.sync import SyncPlan, plan_sync, read_hr_export

@@ -23,7 +23,7 @@ from rolebook.commands.common import (
 )
 from rolebook.fileio import write_atomic
 from rolebook.findings import Severity
-from rolebook.hr.gitbranch import BranchError, commit_to_branch
+from rolebook.gitops import BranchError, commit_to_branch
 from rolebook.hr.render import render
 from rolebook.loading import Repository
 from rolebook.resolve import effective_access

@@ -17,10 +17,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from rolebook import csvio
 from rolebook.hr.mapping import OPTIONAL_COLUMNS, HRMapping
-from rolebook.hr.yamledit import GrantChange, dump, edit_grants, load, quoted
 from rolebook.loading import Repository
 from rolebook.loading.repository import STAFF_FILE
 from rolebook.models import HRStatus, StaffMember
+from rolebook.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted
 
 STAFF_HEADER = "yaml-language-server: $schema=../generator/schema/staff.schema.json"
 
@@ -199,7 +199,7 @@ def _classify(repo: Repository, plan: SyncPlan, record: HRRecord, old: StaffMemb
 
 
 def _remove_access(repo: Repository, plan: SyncPlan) -> None:
-    texts: dict[str, str] = {}
+    edited: dict[str, GrantsDocument] = {}
     for person in plan.removing:
         if person.employee in plan.in_other_prs:
             continue
@@ -208,12 +208,12 @@ def _remove_access(repo: Repository, plan: SyncPlan) -> None:
         else:
             files = sorted({rec.file for rec, _, grant in repo.iter_grants() if grant.employee == person.employee})
         for file in files:
-            text = texts.get(file) or (repo.root / file).read_text(encoding="utf-8")
-            new_text, changes = edit_grants(text, person.employee, remove=None)
+            doc = edited.get(file) or GrantsDocument(repo.root / file, file)
+            changes = doc.edit(person.employee, remove=None)
             if changes:
-                texts[file] = new_text
+                edited[file] = doc
                 person.removals.extend((file, change) for change in changes)
-    plan.files.update(texts)
+    plan.files.update({file: doc.text() for file, doc in edited.items()})
 
 
 # ------------------------------------------------------------------ staff directory entries
@@ -240,9 +240,7 @@ def _represent(name: str, value: Any) -> Any:
     if name in {"employee", "sponsor"} and value is not None:
         return quoted(value)
     if name == "locations":
-        seq = CommentedSeq(quoted(code) for code in value)
-        seq.fa.set_flow_style()
-        return seq
+        return flow_list(quoted(code) for code in value)
     return value
 
 

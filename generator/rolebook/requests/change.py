@@ -9,9 +9,10 @@ from pathlib import Path
 
 import git
 
+from rolebook import gitops
 from rolebook.fileio import write_atomic
 from rolebook.requests import RequestError
-from rolebook.requests.yamledit import GrantsDocument
+from rolebook.yamledit import GrantsDocument
 
 
 @dataclass
@@ -89,39 +90,16 @@ def requested_by(repo: git.Repo | None, given: str | None) -> str:
 
 def open_repo(root: Path) -> git.Repo:
     try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise RequestError(f"{root} is not inside a Git repository: use --no-commit to edit files only") from exc
+        return gitops.open_repo(root, inside=True)
+    except gitops.BranchError as exc:
+        raise RequestError(str(exc)) from exc
 
 
 def commit(change: Change, *, new_branch: bool) -> str:
     """Write the files, then (optionally on a new branch) commit only them. Returns the branch name."""
-    repo = open_repo(change.root)
-    paths = [doc.path for doc in change.documents if doc.changed]
-    top = Path(repo.working_tree_dir or ".")
-    dirty = {(top / item.a_path).resolve() for item in repo.index.diff(None) if item.a_path}
-    if repo.head.is_valid():
-        dirty |= {(top / item.a_path).resolve() for item in repo.index.diff("HEAD") if item.a_path}
-    clash = [p for p in paths if p.resolve() in dirty]
-    if clash:
-        raise RequestError(f"{clash[0]} has uncommitted changes: commit or set them aside first, "
-                           "or use --no-commit")
-    branch = repo.active_branch.name if not repo.head.is_detached else "HEAD"
-    if new_branch:
-        branch = _free_branch(repo, change.branch)
-        repo.git.switch("-c", branch)
-    change.write()
-    relative = [str(p.resolve().relative_to(Path(repo.working_tree_dir or ".").resolve())) for p in paths]
-    repo.git.add("--", *relative)
-    repo.git.commit("-m", change.message, "--", *relative)
-    return branch
-
-
-def _free_branch(repo: git.Repo, wanted: str) -> str:
-    existing = {head.name for head in repo.heads}
-    if wanted not in existing:
-        return wanted
-    number = 2
-    while f"{wanted}-{number}" in existing:
-        number += 1
-    return f"{wanted}-{number}"
+    files: dict[str, str | None] = {doc.relative: doc.text() for doc in change.documents if doc.changed}
+    try:
+        branch = gitops.free_branch(open_repo(change.root), change.branch) if new_branch else None
+        return gitops.commit_to_branch(change.root, branch, files, change.message, touch_worktree=True).branch
+    except gitops.BranchError as exc:
+        raise RequestError(str(exc)) from exc

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from rolebook.loading import Repository
 from rolebook.models import LocationKind, Role, StaffMember
 from rolebook.requests import RequestError, lookup
 from rolebook.requests.change import Change, Trailers, branch_name
-from rolebook.requests.yamledit import GrantsDocument
+from rolebook.yamledit import GrantsDocument, YamlEditError
 
 FOLDERS = {LocationKind.school: "schools", LocationKind.office: "offices"}
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _as_request_error(build: Callable[P, T]) -> Callable[P, T]:
+    """A grants file that cannot be edited safely is a RequestError, like any other input problem."""
+    @functools.wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return build(*args, **kwargs)
+        except YamlEditError as exc:
+            raise RequestError(str(exc)) from exc
+    return wrapper
 
 
 def grants_path(repo: Repository, kind: LocationKind, code: str) -> tuple[Path, str]:
@@ -67,6 +83,7 @@ def _add(repo: Repository, doc: GrantsDocument, person: StaffMember, chosen: lis
     return ids
 
 
+@_as_request_error
 def build_request(repo: Repository, given: RequestInput, today: dt.date) -> Change:
     person = lookup.employee(repo, given.employee)
     kind, code = lookup.location(repo, given.location)
@@ -93,6 +110,7 @@ def build_request(repo: Repository, given: RequestInput, today: dt.date) -> Chan
     )
 
 
+@_as_request_error
 def build_revoke(repo: Repository, employee: str, location: str, roles: list[str] | None, reason: str | None,
                  requested_by: str) -> Change:
     person = lookup.employee(repo, employee)
@@ -125,6 +143,7 @@ def _elsewhere(repo: Repository, employee: str, code: str) -> str:
     return f" (they have grants at: {', '.join(others)})." if others else "."
 
 
+@_as_request_error
 def build_transfer(repo: Repository, employee: str, source: str, target: str, roles: list[str] | None,
                    reason: str | None, requested_by: str, today: dt.date) -> Change:
     person = lookup.employee(repo, employee)
@@ -161,6 +180,7 @@ def build_transfer(repo: Repository, employee: str, source: str, target: str, ro
     )
 
 
+@_as_request_error
 def build_offboard(repo: Repository, separated: Iterable[str], source_name: str, requested_by: str,
                    today: dt.date) -> Change | None:
     wanted = set(separated)

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolebook.hr.gitbranch import last_commit_of
+from rolebook.gitops import last_commit_of
 from rolebook.loading import Repository
 from rolebook.reviews.load import LoadedReview, ReviewSet, load_reviews, read_review
 from rolebook.reviews.model import Decision, ReviewFile, ReviewItem, ReviewStatus, add_months, period_of

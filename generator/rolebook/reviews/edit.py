@@ -10,11 +10,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from rolebook.hr.yamledit import GrantChange, dump, edit_grants, load, quoted, scope_label
 from rolebook.loading import Repository
 from rolebook.models import Grant
 from rolebook.resolve import Access
 from rolebook.reviews.model import Decision, ReviewFile, review_path
+from rolebook.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
 
 SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
 
@@ -45,9 +45,7 @@ def open_review_text(repo: Repository, school: str, period: str, accesses: list[
         grant: Grant = access.grant
         item = CommentedMap()
         item["employee"] = quoted(grant.employee)
-        roles = CommentedSeq(grant.roles)
-        roles.fa.set_flow_style()
-        item["roles"] = roles
+        item["roles"] = flow_list(grant.roles)
         item["via"] = via_of(access)
         item["decision"] = None
         item["reason"] = None
@@ -109,19 +107,13 @@ def decide(text: str, *, employee: str, roles: list[str], decision: Decision, re
         chosen = [role for role in held if not roles or role in roles]
         if len(chosen) < len(held):
             rest = CommentedMap((k, v) for k, v in item.items())
-            kept = CommentedSeq(role for role in held if role not in chosen)
-            kept.fa.set_flow_style()
-            rest["roles"] = kept
+            rest["roles"] = flow_list(role for role in held if role not in chosen)
             items.insert(index + 1, rest)
-            picked = CommentedSeq(chosen)
-            picked.fa.set_flow_style()
-            item["roles"] = picked
+            item["roles"] = flow_list(chosen)
         item["decision"] = decision.value
         item["reason"] = reason
         if decision is Decision.change:
-            new_roles = CommentedSeq(change_to or [])
-            new_roles.fa.set_flow_style()
-            item["change_to"] = new_roles
+            item["change_to"] = flow_list(change_to or [])
         elif "change_to" in item:
             del item["change_to"]
         if decided_by is not None:
@@ -148,7 +140,7 @@ class AppliedReview:
 def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
     """The grants files with every remove and change decision of a completed review carried out."""
     result = AppliedReview()
-    texts: dict[str, str] = {}
+    edited: dict[str, GrantsDocument] = {}
     message = (f"Six-monthly access review {review.period} of {repo.location_name(review.school)} "
                f"({review_path(review.school, review.period)})")
     for item in review.items:
@@ -159,18 +151,18 @@ def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
             result.missing.append(f"{item.employee} {'/'.join(item.roles)} ({item.via})")
             continue
         for file in files:
-            text = texts.get(file) or (repo.root / file).read_text(encoding="utf-8")
-            new_text, changes = edit_grants(
-                text, item.employee, remove=item.roles,
+            doc = edited.get(file) or GrantsDocument(repo.root / file, file)
+            changes = doc.edit(
+                item.employee, remove=item.roles,
                 add=(item.change_to or []) if item.decision is Decision.change else [], via=item.via,
                 acknowledge_share=repo.policy.max_removal_share, acknowledgement=message,
             )
             if not changes:
                 result.missing.append(f"{item.employee} {'/'.join(item.roles)} ({item.via})")
                 continue
-            texts[file] = new_text
+            edited[file] = doc
             result.changes.extend((file, change) for change in changes)
-    result.files = texts
+    result.files = {file: doc.text() for file, doc in edited.items()}
     return result
 
 
