@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TODAY, git, make_mini_repo, run_cli, write_files
+from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.check import run_rules
 from rolebook.loading import load_repository
 from rolebook.reviews import latest_review, overdue_reviews
@@ -228,3 +228,22 @@ def test_rule_examples(rule: type, tmp_path: Path) -> None:
         root = make_mini_repo(tmp_path / f"ex{number}", files)
         found = codes(root)
         assert (rule.code in found) == (kind == "fail"), (kind, found)
+
+
+def test_apply_that_removes_most_of_a_file_acknowledges_it_for_the_removal_delta_rule(tmp_path: Path) -> None:
+    """Three decisions, three edits of one file: the share removed is the review's, not each edit's."""
+    root = make_mini_repo(tmp_path / "repo", review_file("100", """
+        - {employee: "10000001", roles: [principal], via: direct, decision: keep, decided_by: lee-ld}
+        - {employee: "10000002", roles: [office-manager, health-office], via: direct, decision: remove, reason: Left the office}
+        - {employee: "10000003", roles: [teacher], via: direct, decision: remove, reason: Moved to another school}
+        - {employee: "90000005", roles: [district-administrator], via: cluster ld-test, decision: keep}
+        """, status="completed"))
+    git_init(root)
+    applied = run_cli("review", "apply", "--school", "100", cwd=root)
+    assert applied.returncode == 0, applied.stderr
+    git(root, "checkout", "-q", "review/100-2026-H2-apply")
+    grants = yaml.safe_load((root / "access/schools/100/grants.yaml").read_text())
+    assert [g["employee"] for g in grants["grants"]] == ["10000001"]
+    assert "access review" in grants["acknowledge_removals"].lower()
+    validate = run_cli("validate", "--base", "main", "--format", "json", cwd=root)
+    assert "RB408" not in {f["code"] for f in json.loads(validate.stdout)["findings"]}

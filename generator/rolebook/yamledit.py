@@ -123,6 +123,7 @@ class GrantsDocument:
             self.data: Any = CommentedMap()
             self.data["location"] = quoted(location or path.parent.name)
             self.data["grants"] = CommentedSeq()
+            self.initial_count = 0
             return
         self.prefix = ""
         try:
@@ -139,6 +140,9 @@ class GrantsDocument:
         self.yaml.indent(mapping=max(sequence - offset, 2), sequence=sequence, offset=offset)
         if self.data.get("grants") is None:
             self.data["grants"] = CommentedSeq()
+        # The removal-delta rule compares the whole change with the file as it was, however many edits
+        # the change is made of, so the share removed is measured against this count.
+        self.initial_count = len(self.data["grants"]) if isinstance(self.data["grants"], list) else 0
 
     @property
     def grants(self) -> CommentedSeq:
@@ -222,10 +226,10 @@ class GrantsDocument:
 
         `remove=None` removes every role, so the grant goes. `via` limits the edit to grants of that scope
         ('direct', 'cluster ID', 'all-schools'). When this edit removes more than `acknowledge_share` of
-        the file's grants, `acknowledge_removals` is set to `acknowledgement`, as the removal-delta rule asks.
+        the file's grants as loaded (this edit and earlier ones on the same document together),
+        `acknowledge_removals` is set to `acknowledgement`, as the removal-delta rule asks.
         """
         grants = self.grants
-        before = len(grants)
         to_remove = None if remove is None else set(remove)
         to_add = list(add)
         changes: list[GrantChange] = []
@@ -249,6 +253,7 @@ class GrantsDocument:
                 change.grant_deleted = True
             if change.removed or change.added:
                 changes.append(change)
+        before = self.initial_count
         removed_share = (before - len(grants)) / before if before else 0.0
         if changes and acknowledge_share is not None and removed_share > acknowledge_share and acknowledgement:
             self._set_after("acknowledge_removals", acknowledgement, after="location")
