@@ -8,11 +8,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from rolebook.loading import LoadFailed, Repository, load_repository
+if TYPE_CHECKING:  # loading pulls in pydantic and the models: imported when a command loads data
+    from rolebook.loading import LoadFailed, Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +39,8 @@ def find_repo(path: Path | None) -> Path:
 
 def load_or_exit(path: Path | None) -> Repository:
     """Load the repository; on failure print every problem with file:line:column and exit 2."""
+    from rolebook.loading import LoadFailed, load_repository
+
     try:
         return load_repository(find_repo(path))
     except LoadFailed as failed:

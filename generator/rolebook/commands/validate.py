@@ -6,14 +6,16 @@ errors only), 2 the data (or the base revision) cannot be loaded.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+from contextlib import redirect_stdout
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from rolebook.baseline import BaseUnavailable, base_tree, changed_files
-from rolebook.check import Report, run_rules
+from rolebook import result_cache
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -25,10 +27,10 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
-from rolebook.diff import access_diff
-from rolebook.loading import LoadFailed, Repository, load_repository
-from rolebook.report import Validation, github, json_format, markdown, text
-from rolebook.request_checks import request_checks
+
+if TYPE_CHECKING:  # the rest is imported when there is work to do: a cached answer needs none of it
+    from rolebook.loading import Repository
+    from rolebook.report import Validation
 
 
 @click.command(name="validate")
@@ -46,20 +48,54 @@ def command(base_ref: str | None, full: bool, output_format: str, summary_file: 
             color: bool | None, repo_path: Path | None) -> None:
     """Check the repository against the district's policy (`rolebook rules` lists the rules)."""
     root = find_repo(repo_path)
-    repo = load_or_exit(root)
+    when = today()
+    if color is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    targets = _summary_targets(summary_file)
+    # An unchanged repository (same blobs, same code, same day, same options) gives the same answer:
+    # replay it. Pull-request mode depends on the base revision too, and is not cached.
+    key = result_cache.cache_key(root, "validate", when.isoformat(), output_format, color) \
+        if base_ref is None else None
+    answer = result_cache.load(root, key)
+    if not (isinstance(answer, dict) and {"output", "summary", "blocking"} <= answer.keys()):
+        answer = _answer(root, base_ref, full, output_format, color, bool(targets))
+        if not (answer["summary"] is None and targets):
+            result_cache.store(root, key, answer)
+    elif targets and answer["summary"] is None:
+        answer = _answer(root, base_ref, full, output_format, color, True)
+    click.echo(answer["output"], nl=False, color=color)
+    for target in targets:
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(answer["summary"] + "\n")
+    sys.exit(EXIT_FINDINGS if answer["blocking"] else EXIT_OK)
+
+
+def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, color: bool,
+            with_summary: bool) -> dict[str, object]:
+    """Load, check and render: what the command prints, its Markdown summary and whether it blocks."""
+    from rolebook.check import run_rules
+    from rolebook.report import Validation, markdown
+
     when = today()
     if base_ref is None:
-        result = Validation(report=run_rules(repo, when), today=when)
+        result = Validation(report=run_rules(load_or_exit(root), when), today=when)
     else:
-        result = _pull_request(root, repo, base_ref, full)
-    _emit(result, output_format, color)
-    for target in _summary_targets(summary_file):
-        with target.open("a", encoding="utf-8") as handle:
-            handle.write(markdown.render(result) + "\n")
-    sys.exit(EXIT_FINDINGS if result.blocking else EXIT_OK)
+        result = _pull_request(root, load_or_exit(root), base_ref, full)
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        _emit(result, output_format, color)
+    return {"output": printed.getvalue(), "blocking": bool(result.blocking),
+            "summary": markdown.render(result) if with_summary else None}
 
 
 def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validation:
+    from rolebook.baseline import BaseUnavailable, base_tree, changed_files
+    from rolebook.check import Report, run_rules
+    from rolebook.diff import access_diff
+    from rolebook.loading import LoadFailed, Repository, load_repository
+    from rolebook.report import Validation
+    from rolebook.request_checks import request_checks
+
     when = today()
     try:
         change = changed_files(root, ref)
@@ -86,6 +122,8 @@ def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validat
 
 
 def _emit(result: Validation, output_format: str, color: bool | None) -> None:
+    from rolebook.report import github, json_format, markdown, text
+
     if output_format == "json":
         echo_json(json_format.render(result))
     elif output_format == "markdown":

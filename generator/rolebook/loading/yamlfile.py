@@ -9,6 +9,7 @@ the constructs we refuse (tags, anchors and aliases, YAML 1.1 booleans); only th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,18 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 # Characters that can only start a tag (!), anchor (&) or alias (*) outside quotes, and the plain
 # scalars YAML 1.1 reads as booleans. A hit is only a suspicion: the tokenizer confirms it.
-_SUSPECT = re.compile(
-    rb"(?:^|[\s\[{,:-])[!&*]|[:\-,\[{][ \t]*(?:yes|no|on|off|y|n)[ \t]*(?:#|$|[,\]}])",
-    re.IGNORECASE | re.MULTILINE,
+_SUSPECT_MARK = re.compile(rb"(?:^|[\s\[{,:-])[!&*]", re.MULTILINE)
+# Case-insensitive by hand: re.IGNORECASE makes the scan about five times slower on a large file.
+_SUSPECT_BOOLEAN = re.compile(
+    rb"[:\-,\[{][ \t]*(?:[yY](?:[eE][sS])?|[nN][oO]?|[oO](?:[nN]|[fF][fF]))[ \t]*(?:#|$|[,\]}])", re.MULTILINE
 )
+
+
+def _suspect(raw: bytes) -> bool:
+    """Could the file hold a tag, anchor, alias or YAML 1.1 boolean? (memchr first: most files have no !&*)"""
+    if (b"!" in raw or b"&" in raw or b"*" in raw) and _SUSPECT_MARK.search(raw):
+        return True
+    return _SUSPECT_BOOLEAN.search(raw) is not None
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 
@@ -42,6 +51,8 @@ class ParsedFile:
     data: Any = None
     errors: list[LoadError] = field(default_factory=list)
     _root: yaml.Node | None = None
+    _lines: _LineIndex | None = None
+    _lines_unsure: bool = False
 
     # ------------------------------------------------------------------ positions
     def root(self) -> yaml.Node | None:
@@ -54,6 +65,19 @@ class ParsedFile:
 
     def locate(self, path: tuple[str | int, ...]) -> tuple[int, int]:
         """1-based line and column of the value at `path`; the nearest existing parent if it is absent."""
+        if not self._lines_unsure and not self.errors:
+            try:
+                if self._lines is None:
+                    self._lines = _LineIndex(self.text)
+                found = self._lines.locate(path)
+                if found is not None:
+                    return found
+            except _Unsure:
+                self._lines_unsure = True
+        return self.locate_composed(path)
+
+    def locate_composed(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """locate() by PyYAML's compose(): slow on a large file, but it reads any YAML."""
         node = self.root()
         if node is None:
             return (1, 1)
@@ -99,7 +123,7 @@ def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> P
         line = raw[: exc.start].count(b"\n") + 1
         parsed.errors.append(LoadError(display, line, 1, "file is not UTF-8 text", "save the file as UTF-8"))
         return parsed
-    if _SUSPECT.search(raw):
+    if _suspect(raw):
         parsed.errors.extend(_refused_constructs(parsed))
         if parsed.errors:
             return parsed
@@ -187,3 +211,266 @@ def _find_duplicate_key(parsed: ParsedFile, key: str) -> tuple[int, int]:
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return (1, 1)
+
+
+# ------------------------------------------------------------------ fast positions
+# compose() builds a node for every scalar, resolving each in Python: tens of seconds for a staff file of
+# 75,000 people, for one line number. Files written the usual way (block mappings and sequences, flow
+# lists on one line) are read here line by line instead, with the same answer as compose(); anything
+# else (multi-line flow collections, complex keys, tabs, several documents) gives None, and compose()
+# answers.
+
+_Node = tuple[int, int]  # (index of the line it starts on, column)
+
+
+class _Unsure(Exception):
+    """The layout is one the line reader does not handle: ask compose()."""
+
+
+class _LineIndex:
+    def __init__(self, text: str):
+        if "\r" in text or "\ufeff" in text:
+            raise _Unsure
+        self.lines = text.split("\n")
+        self.items: dict[_Node, list[_Node]] = {}
+        self.keys: dict[_Node, dict[str, tuple[int, int, str]]] = {}
+        for number, line in enumerate(self.lines):
+            if line.startswith(("%", "...")) or (line.startswith("---") and number > 0):
+                raise _Unsure
+            if "\t" in line[: len(line) - len(line.lstrip())]:
+                raise _Unsure
+
+    def _content(self, start: int) -> int | None:
+        """The index of the first line at or after `start` with content (not blank, not a comment)."""
+        lines = self.lines
+        for index in range(start, len(lines)):
+            stripped = lines[index].lstrip(" ")
+            if stripped and not stripped.startswith("#") and not (index == 0 and stripped.startswith("---")):
+                return index
+        return None
+
+    @staticmethod
+    def _indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
+
+    def root(self) -> _Node | None:
+        first = self._content(0)
+        return None if first is None else (first, self._indent(self.lines[first]))
+
+    def kind(self, node: _Node) -> str:
+        text = self.lines[node[0]][node[1]:]
+        if text.startswith("-") and (len(text) == 1 or text[1] in " #"):
+            return "sequence"
+        if text.startswith("["):
+            return "flow-sequence"
+        if text.startswith("{"):
+            return "flow-mapping"
+        if text.startswith("?"):
+            raise _Unsure
+        if _key(text) is not None:
+            return "mapping"
+        return "scalar"
+
+    def _block(self, node: _Node) -> Iterator[tuple[int, int]]:
+        """(line index, indent) of the content lines after a node's first line that still belong to it."""
+        line_index, column = node
+        lines = self.lines
+        for index in range(line_index + 1, len(lines)):
+            line = lines[index]
+            stripped = line.lstrip(" ")
+            if not stripped or stripped.startswith("#"):
+                continue
+            indent = len(line) - len(stripped)
+            if indent < column:
+                return
+            yield index, indent
+
+    def mapping_keys(self, node: _Node) -> dict[str, tuple[int, int, str]]:
+        """key -> (line index, column, the rest of the line after the colon)."""
+        found = self.keys.get(node)
+        if found is None:
+            found = {}
+            line_index, column = node
+            candidates = [(line_index, column)]
+            candidates += [(i, indent) for i, indent in self._block(node) if indent == column]
+            for index, col in candidates:
+                text = self.lines[index][col:]
+                if text.startswith("-") and (len(text) == 1 or text[1] in " #"):
+                    continue  # an indentless sequence under the previous key
+                parsed = _key(text)
+                if parsed is None:
+                    if text.startswith("?"):
+                        raise _Unsure
+                    continue
+                key, rest = parsed
+                found.setdefault(key, (index, col, rest))
+            self.keys[node] = found
+        return found
+
+    def sequence_items(self, node: _Node) -> list[_Node]:
+        found = self.items.get(node)
+        if found is None:
+            line_index, column = node
+            starts = [line_index] + [i for i, indent in self._block(node) if indent == column]
+            found = []
+            for index in starts:
+                text = self.lines[index]
+                if not (text[column:].startswith("-") and (len(text) == column + 1 or text[column + 1] in " #")):
+                    break
+                found.append(self._item(index, column))
+            self.items[node] = found
+        return found
+
+    def _item(self, index: int, column: int) -> _Node:
+        """Where the node of a sequence entry `- ...` at (index, column) starts."""
+        text = self.lines[index]
+        after = column + 1
+        rest = text[after:]
+        content = rest.lstrip(" ")
+        if content and not content.startswith("#"):
+            return (index, after + len(rest) - len(content))
+        following = self._content(index + 1)
+        if following is None or self._indent(self.lines[following]) <= column:
+            raise _Unsure  # an empty entry: compose() knows where its null starts
+        return (following, self._indent(self.lines[following]))
+
+    def value(self, index: int, column: int, rest: str) -> _Node | None:
+        """The node of a key's value: inline after the colon, or the block below; None for a null."""
+        content = rest.lstrip(" ")
+        if content and not content.startswith("#"):
+            line = self.lines[index]
+            return (index, len(line) - len(content))
+        following = self._content(index + 1)
+        if following is None:
+            return None
+        indent = self._indent(self.lines[following])
+        text = self.lines[following][indent:]
+        if indent > column or (indent == column and text.startswith("-") and (len(text) == 1 or text[1] in " #")):
+            return (following, indent)
+        return None
+
+    def flow_items(self, node: _Node) -> list[_Node]:
+        """Where each item of a one-line flow list of scalars starts."""
+        return [start for start, _end in self._flow(node, "]")]
+
+    def flow_keys(self, node: _Node) -> dict[str, tuple[int, int | None]]:
+        """A one-line flow mapping of scalars: key -> (column of the key, column of its value or None)."""
+        line_index, _column = node
+        text = self.lines[line_index]
+        found: dict[str, tuple[int, int | None]] = {}
+        for (_, start), end in self._flow(node, "}"):
+            parsed = _key(text[start:end].rstrip(" "))
+            if parsed is None:
+                raise _Unsure
+            key, rest = parsed
+            content = rest.lstrip(" ")
+            item = text[start:end].rstrip(" ")
+            found.setdefault(key, (start, start + len(item) - len(content) if content else None))
+        return found
+
+    def _flow(self, node: _Node, close: str) -> list[tuple[_Node, int]]:
+        line_index, column = node
+        text = self.lines[line_index]
+        found: list[tuple[_Node, int]] = []
+        position = column + 1
+        while position < len(text):
+            char = text[position]
+            if char in " ,":
+                position += 1
+                continue
+            if char == close:
+                return found
+            start = position
+            if char in "\"'":
+                end = text.find(char, position + 1)
+                if end < 0 or (char == '"' and "\\" in text[position:end]) or text.startswith(char * 2, end):
+                    raise _Unsure  # escapes, doubled quotes or a list over several lines: compose() reads them
+                position = end + 1
+            if text[position:position + 1] in ("[", "{", "&", "*", "!", "#"):
+                raise _Unsure
+            while position < len(text) and text[position] not in ",[]{}\"'":
+                position += 1
+            if position < len(text) and text[position] not in ",]}":
+                raise _Unsure  # nested collections or quotes inside an item
+            found.append(((line_index, start), position))
+        raise _Unsure  # the collection goes on over several lines
+
+    def locate(self, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+        node = self.root()
+        if node is None:
+            return None
+        best = node
+        for step in path:
+            kind = self.kind(node)
+            if kind == "mapping" and isinstance(step, str):
+                entry = self.mapping_keys(node).get(step)
+                if entry is None:
+                    break
+                index, column, rest = entry
+                best = (index, column)
+                following = self.value(index, column, rest)
+                if following is None:
+                    break
+                node = following
+            elif kind == "sequence" and isinstance(step, int):
+                items = self.sequence_items(node)
+                if not 0 <= step < len(items):
+                    break
+                best = node = items[step]
+            elif kind == "flow-mapping" and isinstance(step, str):
+                flow_entry = self.flow_keys(node).get(step)
+                if flow_entry is None:
+                    break
+                key_column, value_column = flow_entry
+                best = (node[0], key_column)
+                if value_column is None:
+                    break
+                node = (node[0], value_column)
+            elif kind == "flow-sequence" and isinstance(step, int):
+                flow = self.flow_items(node)
+                if not 0 <= step < len(flow):
+                    break
+                best = node = flow[step]
+            else:
+                break
+        return (best[0] + 1, best[1] + 1)
+
+
+
+
+def _key(text: str) -> tuple[str, str] | None:
+    """A `key: rest` line (from the key on): the key and what follows the colon, or None."""
+    if text.startswith('"') or text.startswith("'"):
+        quote = text[0]
+        end = 1
+        while True:
+            end = text.find(quote, end)
+            if end < 0:
+                raise _Unsure
+            if quote == "'" and text.startswith("''", end):
+                end += 2
+                continue
+            if quote == '"' and text[end - 1] == "\\":
+                end += 1
+                continue
+            break
+        after = text[end + 1:].lstrip(" ")
+        if not after.startswith(":") or "\\" in text[:end]:
+            if after.startswith(":"):
+                raise _Unsure  # escapes in a key: compose() decodes them
+            return None
+        rest = after[1:]
+        if rest and rest[0] not in " \t":
+            return None
+        return text[1:end].replace("''", "'") if quote == "'" else text[1:end], rest
+    colon = text.find(":")
+    while colon >= 0 and colon + 1 < len(text) and text[colon + 1] not in " \t":
+        colon = text.find(":", colon + 1)
+    if colon <= 0:
+        return None
+    key = text[:colon].rstrip(" \t")
+    if "#" in key and " #" in key:
+        return None
+    if not key or key[0] in "#'\"[]{},&*!|>%@`" or (key[0] == "-" and (len(key) == 1 or key[1] == " ")):
+        return None
+    return key, text[colon + 1:]

@@ -418,9 +418,13 @@ class ContractorDetails(Rule):
         for employee, member in repo.staff.items():
             if not member.contractor:
                 continue
-            file, line = repo.staff_line(employee)
             missing = [field for field, value in (("sponsor", member.sponsor), ("contract_end",
                                                   member.contract_end)) if value is None]
+            sponsor = repo.staff.get(member.sponsor) if member.sponsor else None
+            if not missing and not (member.sponsor and (sponsor is None or sponsor.hr_status is HRStatus.separated
+                                                        or sponsor.contractor)):
+                continue  # nothing to report: do not look up the line (a large staff file is slow to index)
+            file, line = repo.staff_line(employee)
             if missing:
                 yield self.finding(
                     file, line, f"Contractor {person(repo, employee)} has no {' and no '.join(missing)}",
