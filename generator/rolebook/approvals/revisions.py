@@ -92,6 +92,12 @@ def revisions(path: Path, base_ref: str, head_ref: str) -> Iterator[Revisions]:
     base, head = resolve_commit(repo, base_ref), resolve_commit(repo, head_ref)
     starts = repo.merge_base(base, head)
     start = starts[0] if starts and isinstance(starts[0], git.Commit) else base
+    from rolebook.partial_pr import partial_revisions  # a change to schools' folders only: read just those
+
+    partial = partial_revisions(path, base.hexsha, start.hexsha, head.hexsha)
+    if partial is not None:
+        yield Revisions(partial[0], partial[1], partial[2], base.hexsha, head.hexsha, partial[3])
+        return
     with tempfile.TemporaryDirectory(prefix="rolebook-approvals-") as tmp:
         root = Path(tmp)
         base_repo = load_at(base, prefix, root / "base", "base")

@@ -80,7 +80,10 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
     if base_ref is None:
         result = Validation(report=run_rules(load_or_exit(root), when), today=when)
     else:
-        result = _pull_request(root, load_or_exit(root), base_ref, full)
+        from rolebook.partial_pr import pull_request_partial  # a change to schools' grants files only
+
+        partial = None if full else pull_request_partial(root, base_ref, when)
+        result = partial if partial is not None else _pull_request(root, load_or_exit(root), base_ref, full)
     printed = io.StringIO()
     with redirect_stdout(printed):
         _emit(result, output_format, color)

@@ -1,0 +1,156 @@
+"""Pull-request mode on a partial load: `validate --base` and the approval gate for a change to schools' grants.
+
+When a change touches only schools' grants files (the usual request), both revisions are loaded with
+`rolebook.loading.partial`: everything district-wide except the other schools' grants files and the staff
+records of people not involved. What the loaded data cannot answer exactly is left out, never guessed:
+
+- findings about a school whose grants file was not read (access reviews, overdue reviews);
+- forbidden role combinations (RB407, per person across every file) except for the people whose grants
+  the change touches: the grants files that name them are found with `git grep` and read too;
+- CODEOWNERS (RB601), which needs every school's approvers: said in a note.
+
+Anything else (roles, policy, district, groups, staff, offices, review files or other files in a school's
+folder changed, or `--full`) loads everything, as before. None from these functions means exactly that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from rolebook.findings import Finding
+from rolebook.gitsource import GitFailed, changed_between, grep_files, list_tree
+from rolebook.loading import Repository
+from rolebook.loading.partial import WORKTREE, ContentStore, PartialSession
+
+_SCHOOL_GRANTS = re.compile(r"^access/schools/([^/]+)/grants\.yaml$")
+_SCHOOL_FILE = re.compile(r"^access/schools/([^/]+)/")
+_DATA = ("roles/", "access/")
+PARTIAL_SKIPPED = ("RB601",)
+PER_PERSON = ("RB407",)
+CODEOWNERS_NOTE = ("CODEOWNERS (RB601) is not checked in pull-request mode when only grants files change: "
+                   "run `rolebook validate` without --base, or with --full")
+
+
+def _data_paths(changed: list[str]) -> list[str]:
+    return [p for p in changed if p.startswith(_DATA)]
+
+
+def _needed(files: dict[str, str], schools: set[str]) -> list[str]:
+    """Content keys a partial load of `files` reads: everything but other schools' grants files."""
+    keys = []
+    for path, key in files.items():
+        if path.startswith("access/schools/"):
+            match = _SCHOOL_GRANTS.match(path)
+            if match is None or match.group(1) not in schools:
+                continue
+        keys.append(key)
+    return keys
+
+
+def changed_people(base: Repository, head: Repository, schools: set[str]) -> set[str]:
+    """Employees whose grants differ between the two revisions in the given schools' files."""
+    people: set[str] = set()
+    for code in schools:
+        sides = []
+        for repo in (base, head):
+            grants: dict[str, list[str]] = {}
+            record = repo.grants.get(code)
+            for grant in record.model.grants if record else ():
+                grants.setdefault(grant.employee, []).append(grant.model_dump_json())
+            sides.append(grants)
+        before, after = sides
+        people.update(e for e in before.keys() | after.keys() if before.get(e) != after.get(e))
+    return people
+
+
+def keep_finding(finding: Finding, repo: Repository, complete_people: set[str]) -> bool:
+    """Could this finding on a partial load differ from a full load's? Then leave it out."""
+    if finding.code in PARTIAL_SKIPPED:
+        return False
+    if finding.code in PER_PERSON:
+        return finding.employee in complete_people
+    loaded = repo.loaded_locations
+    return not (loaded is not None and finding.location in repo.schools and finding.location not in loaded)
+
+
+# ---------------------------------------------------------------------- validate --base
+def pull_request_partial(root: Path, ref: str, today: dt.date) -> object | None:
+    """`validate --base REF` on a partial load (a `Validation`), or None to load everything."""
+    from rolebook.baseline import BaseUnavailable, changed_files
+    from rolebook.check import Report, run_rules
+    from rolebook.diff import access_diff
+    from rolebook.report import Validation
+    from rolebook.request_checks import request_checks
+
+    try:
+        change = changed_files(root, ref)
+    except BaseUnavailable:
+        return None  # the full path says so, with its hint
+    scope = change.scope()
+    data = _data_paths(change.changed)
+    if scope is None or not all(_SCHOOL_GRANTS.match(p) for p in data):
+        return None
+    try:
+        base_files = list_tree(root, change.base_sha)
+    except GitFailed:
+        return None
+    store = ContentStore(root)
+    head_files = {}
+    for path, key in base_files.items():
+        if path in data:
+            continue
+        head_files[path] = key
+        store.local.setdefault(key, root / path)
+    for path in data:
+        if (root / path).is_file():
+            head_files[path] = WORKTREE + path
+    store.prefetch(_needed(base_files, scope) + _needed(head_files, scope))
+    session = PartialSession(root, store)
+    schools = set(scope)
+    base, head = session.load(base_files, schools), session.load(head_files, schools)
+    if base is None or head is None:
+        return None
+    people = changed_people(base, head, scope)
+    others = {m.group(1) for p in grep_files(root, sorted(people), "access/schools")
+              if (m := _SCHOOL_GRANTS.match(p))} - schools
+    if others:  # every file that names them: their combinations of roles are then known in full
+        schools |= others
+        store.prefetch(_needed(base_files, schools))
+        base, head = session.load(base_files, schools), session.load(head_files, schools)
+        if base is None or head is None:
+            return None
+    head_report = run_rules(head, today, scope=scope, base=base)
+    findings = [f for f in head_report.findings if keep_finding(f, head, people)]
+    old = {f.identity() for f in run_rules(base, today, scope=scope).findings}
+    report = Report(findings=[f for f in findings if f.identity() not in old],
+                    preexisting=[f for f in findings if f.identity() in old])
+    notes = [CODEOWNERS_NOTE] if (root / ".github").is_dir() else []
+    diff = access_diff(base, head)
+    return Validation(report=report, today=today, base=ref, base_sha=change.base_sha, scope=scope,
+                      access_diff=diff, notes=notes, request_checks=request_checks(head, diff, today))
+
+
+# ---------------------------------------------------------------------- the approval gate
+def partial_revisions(root: Path, base_sha: str, start_sha: str, head_sha: str) -> tuple[
+        Repository, Repository, Repository, list[str]] | None:
+    """(base, merge base, head, changed files) loaded partially, or None to load everything."""
+    try:
+        changed = changed_between(root, start_sha, head_sha)
+        data = _data_paths(changed)
+        matches = [_SCHOOL_FILE.match(p) for p in data]
+        if not all(matches):
+            return None
+        schools = {m.group(1) for m in matches if m}
+        listings = {sha: list_tree(root, sha) for sha in dict.fromkeys((base_sha, start_sha, head_sha))}
+    except GitFailed:
+        return None
+    store = ContentStore(root)
+    store.prefetch([key for files in listings.values() for key in _needed(files, schools)])
+    session = PartialSession(root, store)
+    loaded = {sha: session.load(files, schools) for sha, files in listings.items()}
+    base, start, head = loaded[base_sha], loaded[start_sha], loaded[head_sha]
+    if base is None or start is None or head is None:
+        return None
+    return base, start, head, changed
