@@ -18,11 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rolebook.findings import Finding
 from rolebook.gitsource import GitFailed, changed_between, grep_files, list_tree
 from rolebook.loading import Repository
 from rolebook.loading.partial import WORKTREE, ContentStore, PartialSession
+
+if TYPE_CHECKING:  # imported lazily at run time: the report pulls in templates
+    from rolebook.report import Validation
 
 _SCHOOL_GRANTS = re.compile(r"^access/schools/([^/]+)/grants\.yaml$")
 _SCHOOL_FILE = re.compile(r"^access/schools/([^/]+)/")
@@ -76,7 +80,7 @@ def keep_finding(finding: Finding, repo: Repository, complete_people: set[str]) 
 
 
 # ---------------------------------------------------------------------- validate --base
-def pull_request_partial(root: Path, ref: str, today: dt.date) -> object | None:
+def pull_request_partial(root: Path, ref: str, today: dt.date) -> Validation | None:
     """`validate --base REF` on a partial load (a `Validation`), or None to load everything."""
     from rolebook.baseline import BaseUnavailable, changed_files
     from rolebook.check import Report, run_rules

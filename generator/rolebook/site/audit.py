@@ -72,9 +72,14 @@ class AuditData:
         self.by_location = by_location(self.accesses)
         self.by_employee = by_employee(self.accesses)
         self.findings_at: dict[str, list[Finding]] = defaultdict(list)
+        # (location, employee) -> findings: a report row looks its findings up instead of filtering
+        # the location's findings once per row.
+        self.findings_of: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for finding in self.report.findings:
             if finding.location:
                 self.findings_at[finding.location].append(finding)
+                if finding.employee:
+                    self.findings_of[(finding.location, finding.employee)].append(finding)
 
     @property
     def commit_label(self) -> str:
@@ -126,8 +131,9 @@ def location_rows(data: AuditData, code: str) -> list[Row]:
         person = repo.staff.get(grant.employee)
         role_ids = list(dict.fromkeys(a.role for a in accesses))
         commit = data.history.introduced(first.source.file, grant.employee)
-        findings = [f for f in data.findings_at.get(code, []) + data.findings_at.get(first.source.code, [])
-                    if f.employee == grant.employee]
+        findings = data.findings_of.get((code, grant.employee), [])
+        if first.source.code != code:
+            findings = findings + data.findings_of.get((first.source.code, grant.employee), [])
         login = data.logins.get(grant.employee)
         rows.append(Row(
             location=code, employee=grant.employee,

@@ -1,8 +1,9 @@
-"""Downloads of a school's audit report: CSV and XLSX, safe to open in a spreadsheet.
+"""Per-location CSV and XLSX downloads of the Security Audit Report, safe to open in a spreadsheet.
 
 A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is read by spreadsheets as a
 formula (CSV injection): a staff name could then run a formula on the auditor's machine. Such cells get
-a leading single quote, which spreadsheets show as text.
+a leading single quote, which spreadsheets show as text. The XLSX is written by xlsxwriter with every
+cell a string and formula, URL and number conversion off.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from rolebook.fileio import write_atomic
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME = "Security Audit Report"
 
 
 def neutralise(value: object) -> str:
@@ -24,22 +24,29 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def neutralised(rows: Sequence[Sequence[object]]) -> list[list[str]]:
+    return [[neutralise(cell) for cell in row] for row in rows]
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]], safe: bool = False) -> str:
+    """The table as CSV; `safe` when the rows are already `neutralised`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])
-    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    writer.writerows(rows if safe else neutralised(rows))
     return buffer.getvalue()
 
 
 def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[object]],
-               preamble: Sequence[tuple[str, str]] = ()) -> bytes:
-    """One sheet: the report's header lines, then the table. Every cell is written as a string."""
+               preamble: Sequence[tuple[str, str]] = (), safe: bool = False) -> bytes:
+    """One sheet: the report's header lines, then the table. Every cell is written as a string.
+
+    `safe` when the rows are already `neutralised`."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
-    sheet = workbook.add_worksheet("Security Audit Report")
+    sheet = workbook.add_worksheet(SHEET_NAME)
     bold = workbook.add_format({"bold": True})
     sheet.write_string(0, 0, neutralise(title), bold)
     row_index = 1
@@ -51,9 +58,10 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[object
     for column, name in enumerate(header):
         sheet.write_string(row_index, column, neutralise(name), bold)
     first_data = row_index + 1
-    for offset, row in enumerate(rows):
+    for offset, row in enumerate(rows if safe else neutralised(rows)):
         for column, cell in enumerate(row):
-            sheet.write_string(first_data + offset, column, neutralise(cell))
+            if cell:
+                sheet.write_string(first_data + offset, column, cell)
     if header:
         sheet.autofilter(row_index, 0, row_index + len(rows), len(header) - 1)
         sheet.freeze_panes(first_data, 0)
@@ -64,5 +72,8 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[object
 
 def write_exports(folder: Path, stem: str, title: str, header: Sequence[str], rows: Sequence[Sequence[object]],
                   preamble: Sequence[tuple[str, str]] = ()) -> None:
-    write_atomic(folder / f"{stem}.csv", csv_text(header, rows))
-    write_atomic(folder / f"{stem}.xlsx", xlsx_bytes(title, header, rows, preamble))
+    """Plain writes: the site is built in a staging folder that replaces the old one whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = neutralised(rows)
+    (folder / f"{stem}.csv").write_text(csv_text(header, safe, safe=True), encoding="utf-8", newline="")
+    (folder / f"{stem}.xlsx").write_bytes(xlsx_bytes(title, header, safe, preamble, safe=True))

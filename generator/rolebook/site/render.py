@@ -3,17 +3,26 @@
 `generate_site` writes build/<kind>/docs (hand-written pages from site/, generated pages, downloads,
 assets) and build/<kind>/mkdocs.yml, which INHERITs the repository's mkdocs.yml and sets docs_dir,
 site_dir and nav. It does not run MkDocs: `run_mkdocs` does, so a benchmark can time each part.
+
+The internal build also writes build/internal/theme (the config's `theme.custom_dir`): the template of
+the Security Audit Report pages and, under theme/rolebook/audit/, each report's tables as ready HTML.
+MkDocs renders the light Markdown of each report page and the theme template includes its tables as
+they are: at a thousand schools, parsing every table row as Markdown's raw HTML cost most of the build.
+Theme templates are never copied into the site, so a fragment only ever reaches readers inside its page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import posixpath
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +39,10 @@ from rolebook.site.markup import md, prose, title
 KINDS = ("public", "internal")
 SITE_DIR = "site"
 CONFIG_FILE = "mkdocs.yml"
+THEME_DIR = "theme"  # the generated config's theme.custom_dir, beside it
+REPORT_TEMPLATE = "rolebook-report.html"
+PARALLEL_FROM = 60  # locations: below this, starting worker processes costs more than it saves
+MAX_WORKERS = 8
 REQUEST_GUIDE = "guides/how-to-request.md"
 
 
@@ -42,9 +55,18 @@ class Pages:
     """Writes pages into the docs folder being built, and remembers which exist for the nav."""
 
     docs: Path
+    theme: Path
 
     def write(self, relative: str, text: str | bytes) -> None:
-        path = self.docs / relative
+        self._write(self.docs / relative, text)
+
+    def write_fragment(self, relative: str, html: str) -> None:
+        """HTML that a theme template includes. Jinja reads it as a template: no `{` may reach it, and a raw
+        block is lexed about twice as fast as plain text."""
+        self._write(self.theme / relative, "{% raw %}" + html.replace("{", "&#123;") + "{% endraw %}")
+
+    @staticmethod
+    def _write(path: Path, text: str | bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(text, bytes):
             path.write_bytes(text)
@@ -67,10 +89,23 @@ def environment() -> Environment:
     return env
 
 
+@cache  # a district's report pages ask for the same few hundred links hundreds of thousands of times
 def link(from_page: str, to_page: str) -> str:
     """A relative URL between two docs pages (Markdown paths), as the built site has them (.html)."""
     target = to_page[:-3] + ".html" if to_page.endswith(".md") else to_page
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+class RoleLinks(dict[str, str]):
+    """Role id -> the role page's URL from one page, made on first use (a report row links its roles)."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.page = page
+
+    def __missing__(self, role: str) -> str:
+        self[role] = href = link(self.page, f"roles/{role}.md")
+        return href
 
 
 def read_settings(repo_root: Path) -> dict[str, Any]:
@@ -102,9 +137,11 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
     today = today or dt.date.today()
     built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     staging = out_dir / "docs.new"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    pages = Pages(staging)
+    theme_staging = out_dir / f"{THEME_DIR}.new"
+    for folder in (staging, theme_staging):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    pages = Pages(staging, theme_staging)
     _copy_static(repo_root, staging)
     env = environment()
     extra_setting = settings.get("extra")
@@ -119,18 +156,24 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
         nav_extra: list[Any] = []
         _render_guide(env, pages, repo, guide.group_names(repo_root), common)
     else:
-        repo = load_repository(repo_root)
-        _render_guide(env, pages, repo, {g.id: g.name for g in repo.groups.values()}, common)
-        history = read_history(repo_root, repo_root / "build" / ".cache")
+        # `git log` runs while the repository loads: at district scale each takes seconds.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            reading = background.submit(read_history, repo_root, repo_root / "build" / ".cache")
+            repo = load_repository(repo_root)
+            _render_guide(env, pages, repo, {g.id: g.name for g in repo.groups.values()}, common)
+            history = reading.result()
         data = audit.collect(repo, today, built_at, history)
         nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label})
     if not pages.exists("index.md"):
         pages.write("index.md", env.get_template("index.md.j2").render(**common))
 
     docs = out_dir / "docs"
-    shutil.rmtree(docs, ignore_errors=True)
-    staging.rename(docs)
-    return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra)
+    theme = out_dir / THEME_DIR
+    for folder, staged in ((docs, staging), (theme, theme_staging)):
+        shutil.rmtree(folder, ignore_errors=True)
+        staged.rename(folder)
+    return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra,
+                         custom_theme=kind == "internal")
 
 
 def pages_in(docs: Path) -> Callable[[str], bool]:
@@ -171,22 +214,12 @@ def _render_guide(env: Environment, pages: Pages, repo: Repository, groups: dict
 
 def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any]) -> list[Any]:
     repo = data.repo
-    location_template = env.get_template("audit/location.md.j2")
-    href: dict[str, str] = {}
-    headers: dict[str, dict[str, Any]] = {}
-    for code in [*repo.schools, *repo.offices]:
-        folder = "schools" if code in repo.schools else "offices"
-        page = f"audit/{folder}/{code}.md"
-        href[code] = page
-        header = audit.location_header(data, code)
-        headers[code] = header
-        rows = audit.location_rows(data, code)
-        stem = f"security-audit-{code}"
-        write_exports(pages.docs / f"audit/{folder}", stem, f"Security Audit Report: {header['name']}",
-                      audit.EXPORT_HEADER, [row.export() for row in rows], audit.export_preamble(data, header))
-        pages.write(page, location_template.render(
-            **common, page=page, header=header, rows=rows, counts=audit.role_counts(data, code),
-            csv=f"{stem}.csv", xlsx=f"{stem}.xlsx"))
+    theme_template = resources.files("rolebook").joinpath("templates/site/theme", REPORT_TEMPLATE)
+    (pages.theme / REPORT_TEMPLATE).write_text(theme_template.read_text(encoding="utf-8"), encoding="utf-8")
+    codes = [*repo.schools, *repo.offices]
+    href = {code: f"audit/{'schools' if code in repo.schools else 'offices'}/{code}.md" for code in codes}
+    headers = {code: audit.location_header(data, code) for code in codes}
+    _render_locations(LocationJob(env, pages, data, common, headers), codes)
     clusters: list[dict[str, Any]] = []
     for cluster in repo.clusters.values():
         schools = [headers[s.code] for s in repo.schools.values() if s.cluster == cluster.id]
@@ -212,8 +245,64 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
     ]}]
 
 
+@dataclass
+class LocationJob:
+    """What rendering the Security Audit Reports needs; forked workers inherit it (see _render_locations)."""
+
+    env: Environment
+    pages: Pages
+    data: audit.AuditData
+    common: dict[str, Any]
+    headers: dict[str, dict[str, Any]]
+
+    def render(self, codes: list[str]) -> None:
+        """Each location's report page, its tables (a theme fragment) and its CSV and XLSX downloads."""
+        data, pages, common = self.data, self.pages, self.common
+        location_template = self.env.get_template("audit/location.md.j2")
+        report_template = self.env.get_template("audit/report.html.j2")
+        for code in codes:
+            folder = "schools" if code in data.repo.schools else "offices"
+            page = f"audit/{folder}/{code}.md"
+            header = self.headers[code]
+            rows = audit.location_rows(data, code)
+            stem = f"security-audit-{code}"
+            write_exports(pages.docs / f"audit/{folder}", stem, f"Security Audit Report: {header['name']}",
+                          audit.EXPORT_HEADER, [row.export() for row in rows], audit.export_preamble(data, header))
+            report = f"audit/{folder}/{code}.html"
+            pages.write(page, location_template.render(**common, page=page, header=header, report=report))
+            pages.write_fragment(f"rolebook/{report}", report_template.render(
+                **common, page=page, header=header, rows=rows, counts=audit.role_counts(data, code),
+                csv=f"{stem}.csv", xlsx=f"{stem}.xlsx", role_href=RoleLinks(page)))
+
+
+_job: LocationJob | None = None  # the job forked workers inherit: nothing large is pickled to them
+
+
+def _render_share(codes: list[str]) -> None:
+    assert _job is not None
+    _job.render(codes)
+
+
+def _render_locations(job: LocationJob, codes: list[str]) -> None:
+    """The reports are independent, so at district scale they are rendered by one forked worker per CPU
+    (the loaded data is shared with the workers by fork, not copied); small builds render in-process."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(codes) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        job.render(codes)
+        return
+    global _job
+    _job = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for done in [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]:
+                done.result()
+    finally:
+        _job = None
+
+
 def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
-                  nav_extra: list[Any]) -> Path:
+                  nav_extra: list[Any], custom_theme: bool = False) -> Path:
     nav: list[Any] = []
     if exists("index.md"):
         nav.append({"Home": "index.md"})
@@ -223,7 +312,7 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
         nav.append({"How to": guides})
     nav.append({"Policy rules": "rules/index.md"})
     nav.extend(nav_extra)
-    config = {
+    config: dict[str, object] = {
         "INHERIT": os.path.relpath(repo_root / CONFIG_FILE, out_dir),
         "docs_dir": "docs",
         "site_dir": os.path.relpath(site_dir.resolve(), out_dir),
@@ -232,6 +321,8 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
         # weigh hundreds of KB on every page at district scale.
         "not_in_nav": "\n".join(["/roles/*.md", "/rules/*.md", "/audit/schools/*.md", "/audit/offices/*.md"]),
     }
+    if custom_theme:  # merged into the inherited theme settings by MkDocs and Zensical alike
+        config["theme"] = {"custom_dir": THEME_DIR}
     path = out_dir / CONFIG_FILE
     path.write_text("# Generated by `rolebook build`; edit the repository's mkdocs.yml instead.\n"
                     + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
