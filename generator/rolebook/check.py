@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rolebook.findings import Finding, Severity
+from rolebook.gcpause import collector_paused
 from rolebook.loading import Repository
 from rolebook.rules import Context, all_rules
 
@@ -35,8 +36,16 @@ class Report:
 
 def run_rules(repo: Repository, today: dt.date, *, scope: set[str] | None = None,
               base: Repository | None = None) -> Report:
-    context = Context(repo=repo, today=today, scope=scope, base=base)
-    settings = repo.policy.rules
+    # The rules build large indexes that hold no cycles; they are freed (with the context) before the
+    # collector runs again, so it never walks them.
+    with collector_paused():
+        findings = _findings(Context(repo=repo, today=today, scope=scope, base=base))
+    findings.sort(key=lambda f: (f.file, f.line, f.severity.rank, f.code))
+    return Report(findings=findings)
+
+
+def _findings(context: Context) -> list[Finding]:
+    settings = context.repo.policy.rules
     findings: list[Finding] = []
     for rule_class in all_rules():
         setting = settings.get(rule_class.code)
@@ -44,5 +53,4 @@ def run_rules(repo: Repository, today: dt.date, *, scope: set[str] | None = None
             continue
         severity = Severity(setting.severity) if setting is not None and setting.severity else None
         findings.extend(rule_class(context, severity).check())
-    findings.sort(key=lambda f: (f.file, f.line, f.severity.rank, f.code))
-    return Report(findings=findings)
+    return findings

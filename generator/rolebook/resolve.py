@@ -9,14 +9,16 @@ institutions. A school reached through a cluster is only removed by removing the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from rolebook.loading import GrantsRecord, Repository
 from rolebook.models import AllSchoolsScope, ClusterScope, Grant
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a district of 1,000
+# schools has 270,000 of these. Treat them as read-only all the same.
+@dataclass(slots=True)
 class Access:
     """One role one person can use at one location, with the grant it comes from."""
 
@@ -44,6 +46,12 @@ class Access:
 def locations_of(repo: Repository, record: GrantsRecord, grant: Grant) -> list[tuple[str, str, str | None]]:
     """(location code, via, cluster) for every location one grant reaches."""
     scope = grant.scope
+    if repo.loaded_locations is not None and not isinstance(scope, str):  # pull-request mode, partial load
+        from rolebook.loading.partial import partial_reach
+
+        if isinstance(scope, ClusterScope):
+            return [(code, "cluster", scope.cluster) for code in partial_reach(repo, scope.cluster)]
+        return [(code, "all-schools", None) for code in partial_reach(repo, None)]
     if isinstance(scope, ClusterScope):
         return [(s.code, "cluster", scope.cluster) for s in repo.schools.values() if s.cluster == scope.cluster]
     if isinstance(scope, AllSchoolsScope):
@@ -51,14 +59,29 @@ def locations_of(repo: Repository, record: GrantsRecord, grant: Grant) -> list[t
     return [(record.code, "direct", None)]
 
 
-def effective_access(repo: Repository, records: Iterable[GrantsRecord] | None = None) -> list[Access]:
+def effective_access(repo: Repository, records: Iterable[GrantsRecord] | None = None, *,
+                     employees: Collection[str] | None = None) -> list[Access]:
+    """Every role every person can use at every location; only `employees`' when given, in the same order."""
     found: list[Access] = []
+    append = found.append
+    # Where a cluster or all-schools scope reaches depends on the scope alone: work it out once per scope.
+    reach: dict[tuple[str, ...], list[tuple[str, str, str | None]]] = {}
     for record in records if records is not None else repo.grants.values():
+        code = record.code
         for index, grant in enumerate(record.model.grants):
-            for location, via, cluster in locations_of(repo, record, grant):
-                found.extend(
-                    Access(grant.employee, location, role, via, cluster, record, index) for role in grant.roles
-                )
+            employee, scope = grant.employee, grant.scope
+            if employees is not None and employee not in employees:
+                continue
+            if scope == "location":  # nearly every grant: its own file's location
+                for role in grant.roles:
+                    append(Access(employee, code, role, "direct", None, record, index))
+                continue
+            key = ("cluster", scope.cluster) if isinstance(scope, ClusterScope) else ("all-schools",)
+            if key not in reach:
+                reach[key] = locations_of(repo, record, grant)
+            for location, via, cluster in reach[key]:
+                for role in grant.roles:
+                    append(Access(employee, location, role, via, cluster, record, index))
     return found
 
 

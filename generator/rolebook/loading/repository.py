@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from rolebook.gcpause import collector_paused, keep_loaded
 from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import ParsedFile, read_yaml
@@ -73,6 +74,9 @@ class Repository:
     staff_index: dict[str, int] = field(default_factory=dict)
     grants: dict[str, GrantsRecord] = field(default_factory=dict)
     sources: dict[str, ParsedFile] = field(default_factory=dict)
+    # A partial load (pull-request mode, rolebook.loading.partial): the school codes whose grants files
+    # were read (offices are always read; staff holds only the people involved). None: everything.
+    loaded_locations: set[str] | None = None
 
     # ------------------------------------------------------------------ indexes
     @cached_property
@@ -136,8 +140,10 @@ class _Loader:
                 "run the command inside the repository, or pass --repo PATH",
             ))
             return self.repo
-        self.load_roles()
-        self._load_access()
+        with collector_paused():
+            self.load_roles()
+            self._load_access()
+            keep_loaded(sum(len(record.model.grants) for record in self.repo.grants.values()))
         return self.repo
 
     # ------------------------------------------------------------------ helpers

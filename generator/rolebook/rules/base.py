@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
@@ -33,9 +33,42 @@ class Context:
     def accesses(self) -> list[Access]:
         return effective_access(self.repo)
 
+    def accesses_of(self, employees: Collection[str]) -> list[Access]:
+        """The effective access of these people only, in the order of `accesses`: resolving everyone's
+        access costs more than a rule that needs only a few people should pay."""
+        if "accesses" in self.__dict__:  # already resolved (cached_property keeps it there): filter it
+            return [a for a in self.accesses if a.employee in employees]
+        return effective_access(self.repo, employees=employees)
+
     @cached_property
     def accesses_by_location(self) -> dict[str, list[Access]]:
         return by_location(self.accesses)
+
+    # ------------------------------------------------------------------ shared indexes
+    # Built once, on first use, and shared by every rule: at 1,000 schools a pass over all grants is a
+    # noticeable cost, so rules look up the few grants that can matter instead of each walking them all.
+
+    @cached_property
+    def grant_rows(self) -> list[tuple[GrantsRecord, int, Grant]]:
+        """(record, index, grant) for every grant in scope, in file order."""
+        return [(record, index, grant) for record in self.records()
+                for index, grant in enumerate(record.model.grants)]
+
+    @cached_property
+    def employees(self) -> set[str]:
+        """Everyone holding a grant in scope."""
+        return {grant.employee for _, _, grant in self.grant_rows}
+
+    def rows_of(self, employees: Iterable[str]) -> list[tuple[GrantsRecord, int, Grant]]:
+        """The grants in scope of these people, in file order (as `grants()` would meet them)."""
+        wanted = set(employees)
+        return [row for row in self.grant_rows if row[2].employee in wanted] if wanted else []
+
+    @cached_property
+    def roles_by_record(self) -> dict[str, set[str]]:
+        """location code -> every role id its grants file (in scope) names: skip a file holding none of some."""
+        return {record.code: {role for grant in record.model.grants for role in grant.roles}
+                for record in self.records()}
 
     def records(self) -> Iterable[GrantsRecord]:
         """The grants files in scope."""
@@ -44,9 +77,7 @@ class Context:
         return [r for code, r in self.repo.grants.items() if code in self.scope]
 
     def grants(self) -> Iterator[tuple[GrantsRecord, int, Grant]]:
-        for record in self.records():
-            for index, grant in enumerate(record.model.grants):
-                yield record, index, grant
+        return iter(self.grant_rows)
 
     def in_scope(self, location: str) -> bool:
         return self.scope is None or location in self.scope

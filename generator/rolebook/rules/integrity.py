@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from rolebook.findings import Finding, Severity
+from rolebook.loading import Repository
 from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, POLICY_FILE
 from rolebook.models import HRStatus
 from rolebook.resolve import Access
@@ -49,6 +50,9 @@ class DuplicateGrant(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         for record in self.context.records():
+            employees = [grant.employee for grant in record.model.grants]
+            if len(set(employees)) == len(employees):
+                continue  # nobody has two grants here
             first: dict[tuple[str, str], int] = {}
             for index, grant in enumerate(record.model.grants):
                 scope = grant.scope if isinstance(grant.scope, str) else grant.scope.model_dump_json()
@@ -93,6 +97,8 @@ class RoleListedTwice(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         for record, index, grant in self.context.grants():
+            if len(set(grant.roles)) == len(grant.roles):
+                continue
             for role, count in Counter(grant.roles).items():
                 if count > 1:
                     position = len(grant.roles) - 1 - grant.roles[::-1].index(role)
@@ -100,6 +106,25 @@ class RoleListedTwice(Rule):
                         record, index,
                         f"{role_name(repo, role)} is listed {count} times in {person(repo, grant.employee)}'s grant",
                         "delete the repeated role", "roles", position, key=(record.code, grant.employee, role))
+
+
+def _may_overlap(repo: Repository) -> set[str]:
+    """People with two grants that can reach the same location: both in one file, or one of them wide.
+
+    Two grants in different files with `scope: location` reach different locations; nobody else can get a
+    role at one location twice.
+    """
+    twice_in_a_file: set[str] = set()
+    wide: set[str] = set()
+    for record in repo.grants.values():
+        grants = record.model.grants
+        employees = [grant.employee for grant in grants]
+        if len(set(employees)) < len(employees):
+            twice_in_a_file.update(e for e, count in Counter(employees).items() if count > 1)
+        wide.update(grant.employee for grant in grants if grant.scope != "location")
+    grant_counts = Counter(grant.employee for record in repo.grants.values() for grant in record.model.grants
+                           if grant.employee in wide)
+    return twice_in_a_file | {e for e in wide if grant_counts[e] > 1}
 
 
 @register
@@ -136,7 +161,8 @@ class SameRoleTwice(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         grouped: dict[tuple[str, str, str], dict[tuple[str, int], Access]] = defaultdict(dict)
-        for access in self.context.accesses:
+        candidates = _may_overlap(repo)
+        for access in self.context.accesses_of(candidates):
             grouped[(access.employee, access.location, access.role)].setdefault(
                 (access.source.code, access.index), access)
         for (employee, location, role), sources in grouped.items():
@@ -328,6 +354,8 @@ class NonCombinableRole(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
+        if all(role.combinable for role in repo.roles.values()):
+            return
         grouped: dict[tuple[str, str], dict[str, Access]] = defaultdict(dict)
         for access in self.context.accesses:
             grouped[(access.employee, access.location)].setdefault(access.role, access)

@@ -7,11 +7,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from rolebook.findings import Finding, Severity
+from rolebook.loading import GrantsRecord
 from rolebook.loading.repository import POLICY_FILE
 from rolebook.models import ClusterScope, Grant, LocationKind
 from rolebook.resolve import Access
-from rolebook.rules.base import Rule, register
+from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import is_live, person, place, role_name
+
+
+def wide_grants(context: Context) -> list[tuple[GrantsRecord, int, Grant]]:
+    """The grants in scope with a cluster or all-schools scope, in file order: a few among many."""
+    return [row for row in context.grant_rows if row[2].scope != "location"]
 
 
 @register
@@ -97,15 +103,17 @@ class ExpiringSoon(Rule):
     def check(self) -> Iterable[Finding]:
         repo, today = self.context.repo, self.context.today
         days = repo.policy.expiry_notice_days
+        last = today + dt.timedelta(days=days)  # expiring after this is not soon: skip it at once
         for record, index, grant in self.context.grants():
-            if grant.expires is None or grant.expires < today or not is_live(grant, today):
+            expires = grant.expires
+            if expires is None or expires > last or expires < today or not is_live(grant, today):
                 continue
-            left = (grant.expires - today).days
+            left = (expires - today).days
             if left <= days:
                 yield self.at_grant(
                     record, index,
                     f"{person(repo, grant.employee)}'s grant at {place(repo, record.code)} expires on "
-                    f"{grant.expires.isoformat()}, in {left} day(s)",
+                    f"{expires.isoformat()}, in {left} day(s)",
                     "renew it with a new request if it is still needed; otherwise let it lapse and remove it",
                     "expires")
 
@@ -157,7 +165,12 @@ class GrantTooLong(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         limits = repo.policy.max_grant_days
+        # A grant no longer than every level's limit passes whatever its roles: skip it without looking.
+        shortest = min(limits.values(), default=None)
         for record, index, grant in self.context.grants():
+            expires = grant.expires
+            if expires is not None and shortest is not None and (expires - grant.granted).days <= shortest:
+                continue
             roles = [repo.roles[r] for r in grant.roles if r in repo.roles]
             if not roles:
                 continue
@@ -222,7 +235,7 @@ class ClusterExclusion(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for record, index, grant in wide_grants(self.context):
             if isinstance(grant.scope, ClusterScope) and grant.scope.exclude:
                 left_out = ", ".join(place(repo, code) for code in grant.scope.exclude)
                 yield self.at_grant(
@@ -271,7 +284,7 @@ class UnknownCluster(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for record, index, grant in wide_grants(self.context):
             if isinstance(grant.scope, ClusterScope) and grant.scope.cluster not in repo.clusters:
                 yield self.at_grant(
                     record, index, f"Unknown cluster '{grant.scope.cluster}' in {person(repo, grant.employee)}'s "
@@ -316,7 +329,7 @@ class WideScopeOutsideOffice(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for record, index, grant in wide_grants(self.context):
             if record.kind is LocationKind.school and grant.scope_kind != "location":
                 yield self.at_grant(
                     record, index,

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from rolebook.findings import Finding, Severity
 from rolebook.loading import GrantsRecord, Repository
 from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, STAFF_FILE
-from rolebook.models import HRStatus, LocationKind, Role, School
+from rolebook.models import HRStatus, LocationKind, Role, School, SchoolLevel
 from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import is_live, person, plural, role_name
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a district of 1,000
+# schools has 150,000 of these. Treat them as read-only all the same.
+@dataclass(slots=True)
 class Holder:
     """One person holding a role through a grant in one file (the seat they take)."""
 
@@ -28,22 +31,35 @@ def school_holders(context: Context, record: GrantsRecord) -> dict[str, list[Hol
     """role id -> distinct live holders from this file's own grants, in file order.
 
     Only grants in the school's own file count: district staff who reach the school through a cluster
-    or all schools do not take the school's seats.
+    or all schools do not take the school's seats. Counted once per run and shared by the rules here.
     """
+    cache = cast(dict[str, dict[str, list[Holder]]], context.extra.setdefault("school_holders", {}))
+    found = cache.get(record.code)
+    if found is None:
+        found = cache[record.code] = _count_holders(context, record)
+    return found
+
+
+def _count_holders(context: Context, record: GrantsRecord) -> dict[str, list[Holder]]:
     holders: dict[str, list[Holder]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
+    today = context.today
     for index, grant in enumerate(record.model.grants):
-        if not is_live(grant, context.today):
+        if not is_live(grant, today):
             continue
+        employee = grant.employee
         for position, role in enumerate(grant.roles):
-            if (role, grant.employee) not in seen:
-                seen.add((role, grant.employee))
-                holders[role].append(Holder(grant.employee, record, index, position))
-    return holders
+            key = (role, employee)
+            if key not in seen:
+                seen.add(key)
+                holders[role].append(Holder(employee, record, index, position))
+    return dict(holders)
 
 
 def office_holders(context: Context) -> dict[str, list[Holder]]:
     """role id -> distinct live holders across every office's grants file, for district-wide quotas."""
+    if "office_holders" in context.extra:
+        return cast(dict[str, list[Holder]], context.extra["office_holders"])
     holders: dict[str, list[Holder]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for record in context.repo.grants.values():
@@ -54,7 +70,8 @@ def office_holders(context: Context) -> dict[str, list[Holder]]:
                 if (role, holder.employee) not in seen:
                     seen.add((role, holder.employee))
                     holders[role].append(holder)
-    return holders
+    context.extra["office_holders"] = shared = dict(holders)
+    return shared
 
 
 def applies_at(role: Role, school: School) -> bool:
@@ -225,14 +242,22 @@ class QuotaMinimum(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
+        # Which roles have a minimum, and which, depends on the school's level only: work it out per level.
+        minimums: dict[SchoolLevel, list[tuple[Role, int]]] = {}
         for school, record in schools_in_scope(self.context):
+            if school.level not in minimums:
+                minimums[school.level] = [(role, minimum) for role in repo.roles.values()
+                                          if (minimum := role.quota.minimum_for(school.level))
+                                          and applies_at(role, school)]
             holders = school_holders(self.context, record) if record is not None else {}
-            file, line = where_line(repo, school.code, record)
-            for role in repo.roles.values():
-                minimum = role.quota.minimum_for(school.level)
+            where: tuple[str, int] | None = None  # looked up only for a finding: it reads the file's lines
+            for role, minimum in minimums[school.level]:
                 count = len(holders.get(role.id, []))
-                if not minimum or not applies_at(role, school) or count >= minimum:
+                if count >= minimum:
                     continue
+                if where is None:
+                    where = where_line(repo, school.code, record)
+                file, line = where
                 yield self.finding(
                     file, line,
                     f"{role.name} at {school.name}: {count} granted, minimum {minimum} ({role.quota.text})",

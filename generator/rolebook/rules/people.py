@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from rolebook.findings import Finding, Severity
 from rolebook.loading.repository import STAFF_FILE
 from rolebook.models import HRStatus, StaffMember
-from rolebook.rules.base import Rule, register
+from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import person, place
 
 
@@ -51,13 +53,24 @@ class UnknownEmployee(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        unknown = self.context.employees - repo.staff.keys()
+        for record, index, grant in self.context.rows_of(unknown):
             if grant.employee not in repo.staff:
                 yield self.at_grant(
                     record, index,
                     f"Employee {grant.employee} at {place(repo, record.code)} is not in the staff directory",
                     f"check the 8-digit employee number, or add the person to {STAFF_FILE} from the HR "
                     "export first", "employee")
+
+
+def _with_status(context: Context, status: HRStatus) -> list[str]:
+    """The employees whose HR record has this status (the directory is read once for every status)."""
+    if "staff_by_status" not in context.extra:
+        grouped: dict[HRStatus, list[str]] = defaultdict(list)
+        for employee, member in context.repo.staff.items():
+            grouped[member.hr_status].append(employee)
+        context.extra["staff_by_status"] = grouped
+    return cast(dict[HRStatus, list[str]], context.extra["staff_by_status"]).get(status, [])
 
 
 @register
@@ -116,7 +129,7 @@ class HRRecordNotProcessed(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for record, index, grant in self.context.rows_of(_with_status(self.context, HRStatus.pending)):
             member = repo.staff.get(grant.employee)
             if member is not None and member.hr_status is HRStatus.pending:
                 yield self.at_grant(
@@ -190,7 +203,7 @@ class SeparatedStaffGrant(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for record, index, grant in self.context.rows_of(_with_status(self.context, HRStatus.separated)):
             member = repo.staff.get(grant.employee)
             if member is not None and member.hr_status is HRStatus.separated and grant.status.value == "active":
                 yield self.at_grant(
@@ -243,8 +256,17 @@ class TransferredStaffGrant(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
+        staff = repo.staff
+        # Who HR assigns to each location: most grants are checked by one look-up in a small set.
+        staff_at: dict[str, set[str]] = defaultdict(set)
+        for employee, record_in_hr in staff.items():
+            for code in record_in_hr.locations:
+                staff_at[code].add(employee)
+        nobody: set[str] = set()
         for record, index, grant in self.context.grants():
-            member = repo.staff.get(grant.employee)
+            if grant.employee in staff_at.get(record.code, nobody):
+                continue
+            member = staff.get(grant.employee)
             if member is None or member.hr_status is HRStatus.separated or record.code in member.locations:
                 continue
             assigned = ", ".join(place(repo, code) for code in member.locations) or "no location"
@@ -254,6 +276,18 @@ class TransferredStaffGrant(Rule):
                 f"them to {assigned}",
                 f"file a new request at {assigned if member.locations else 'the new school'} and remove this "
                 "grant (`rolebook transfer`)", "employee")
+
+
+def _combined(patterns: list[str]) -> list[re.Pattern[str]]:
+    """The patterns as one alternation, which finds the same names in one search instead of ten.
+
+    Only when that cannot change what matches: no groups (a backreference's number would shift) and no
+    inline flags (allowed only at the start of a pattern).
+    """
+    compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
+    if len(compiled) < 2 or any(c.groups or "(?" in p for c, p in zip(compiled, patterns, strict=True)):
+        return compiled
+    return [re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)]
 
 
 def _generic_match(patterns: list[re.Pattern[str]], member: StaffMember) -> tuple[str, str] | None:
@@ -339,7 +373,7 @@ class GenericAccount(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        patterns = [re.compile(p, re.IGNORECASE) for p in repo.policy.generic_account_patterns]
+        patterns = _combined(repo.policy.generic_account_patterns)
         for employee, member in repo.staff.items():
             match = _generic_match(patterns, member)
             if match is None:
@@ -504,7 +538,8 @@ class GrantOutlivesContract(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        contractors = [e for e, m in repo.staff.items() if m.contractor and m.contract_end is not None]
+        for record, index, grant in self.context.rows_of(contractors):
             member = repo.staff.get(grant.employee)
             if member is None or not member.contractor or member.contract_end is None:
                 continue

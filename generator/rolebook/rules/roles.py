@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from rolebook.findings import Finding, Severity
+from rolebook.loading import GrantsRecord
 from rolebook.loading.repository import DISTRICT_FILE
-from rolebook.rules.base import Rule, register
+from rolebook.models import Grant, LocationKind, SchoolLevel, StaffType
+from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import person, place
+
+
+def grants_naming(context: Context, relevant: Callable[[GrantsRecord], set[str]]
+                  ) -> Iterator[tuple[GrantsRecord, int, Grant]]:
+    """The grants in scope naming a role of `relevant(record)`, in file order.
+
+    A rule that can only find something about a few roles skips the files, then the grants, naming none
+    of them: the rest could not give a finding anyway.
+    """
+    by_record = context.roles_by_record
+    for record in context.records():
+        roles = relevant(record)
+        if not roles or roles.isdisjoint(by_record[record.code]):
+            continue
+        for index, grant in enumerate(record.model.grants):
+            if not roles.isdisjoint(grant.roles):
+                yield record, index, grant
 
 
 @register
@@ -48,7 +67,8 @@ class UnknownRole(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        unknown = set().union(*self.context.roles_by_record.values()) - repo.roles.keys()
+        for record, index, grant in grants_naming(self.context, lambda record: unknown):
             for position, role in enumerate(grant.roles):
                 if role in repo.roles:
                     continue
@@ -97,7 +117,9 @@ class RoleLocationKind(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        misplaced = {kind: {r.id for r in repo.roles.values() if kind not in r.applies_to.locations}
+                     for kind in LocationKind}
+        for record, index, grant in grants_naming(self.context, lambda record: misplaced[record.kind]):
             for position, role_id in enumerate(grant.roles):
                 role = repo.roles.get(role_id)
                 if role is None or record.kind in role.applies_to.locations:
@@ -153,7 +175,16 @@ class RoleSchoolLevel(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        wrong_level = {level: {r.id for r in repo.roles.values()
+                               if r.applies_to.school_levels is not None and level not in r.applies_to.school_levels}
+                       for level in SchoolLevel}
+        no_roles: set[str] = set()
+
+        def relevant(record: GrantsRecord) -> set[str]:
+            school = repo.schools.get(record.code)
+            return wrong_level[school.level] if school is not None else no_roles
+
+        for record, index, grant in grants_naming(self.context, relevant):
             school = repo.schools.get(record.code)
             if school is None:
                 continue
@@ -207,7 +238,13 @@ class StaffTypeEligibility(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        limited = {r.id for r in repo.roles.values() if r.eligibility.staff_types}
+        # Staff of a type that some limited role does not allow: nobody else can give a finding.
+        allowed_by_all = set(StaffType).intersection(*(repo.roles[r].eligibility.staff_types for r in limited))
+        outside = {e for e, m in repo.staff.items() if m.staff_type not in allowed_by_all} if limited else set()
+        rows = [row for row in self.context.grant_rows
+                if row[2].employee in outside and not limited.isdisjoint(row[2].roles)] if outside else []
+        for record, index, grant in rows:
             member = repo.staff.get(grant.employee)
             for position, role_id in enumerate(grant.roles):
                 role = repo.roles.get(role_id)
@@ -268,7 +305,8 @@ class PositionEligibility(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        limited = {r.id for r in repo.roles.values() if r.eligibility.positions}
+        for record, index, grant in grants_naming(self.context, lambda record: limited):
             member = repo.staff.get(grant.employee)
             for position, role_id in enumerate(grant.roles):
                 role = repo.roles.get(role_id)
@@ -333,7 +371,9 @@ class OrganisationTypeEligibility(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         types = set(repo.district.organisation.types) if repo.district else set()
-        for record, index, grant in self.context.grants():
+        limited = {r.id for r in repo.roles.values()
+                   if r.eligibility.organisation_types and not types & set(r.eligibility.organisation_types)}
+        for record, index, grant in grants_naming(self.context, lambda record: limited):
             for position, role_id in enumerate(grant.roles):
                 role = repo.roles.get(role_id)
                 allowed = role.eligibility.organisation_types if role else []
@@ -385,7 +425,8 @@ class RoleNotYetAvailable(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         today = self.context.today
-        for record, index, grant in self.context.grants():
+        dated = {r.id for r in repo.roles.values() if r.available_from is not None}
+        for record, index, grant in grants_naming(self.context, lambda record: dated):
             for position, role_id in enumerate(grant.roles):
                 role = repo.roles.get(role_id)
                 available = role.available_from if role else None
