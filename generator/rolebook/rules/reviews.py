@@ -328,10 +328,12 @@ class ReviewOverdue(_ReviewRule):
         context = self.context
         reviews = _reviews(context)
         months = context.repo.policy.review_interval_months
-        schools = list(context.repo.schools)
+        position = {code: index for index, code in enumerate(context.repo.schools)}
         for late in overdue_reviews(context.repo, context.today, reviews):
+            if not context.in_scope(late.school):  # pull-request mode: only the schools the change touches
+                continue
             if late.never_reviewed:
-                line = context.repo.locate(DISTRICT_FILE, ("schools", schools.index(late.school), "code"))
+                line = context.repo.locate(DISTRICT_FILE, ("schools", position[late.school], "code"))
                 yield self.finding(
                     DISTRICT_FILE, line, f"school {late.school} ({late.name}) has never completed an access review",
                     f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
