@@ -146,9 +146,19 @@ class StaffScan:
         if shallower is not None and shallower.search(text, first.start(), block_end):
             raise _Unusable("a staff line less indented than the records")
         item = "\n" + " " * indent + "- "
-        starts = [first.start()] + [m.start() + 1 for m in re.finditer(re.escape(item), text[:block_end])
-                                    if m.start() + 1 > first.start()]
+        starts = [m.start() + 1 for m in re.compile(re.escape(item)).finditer(text, first.start() - 1, block_end)]
+        if not starts or starts[0] != first.start():
+            raise _Unusable("the first staff record is not where the scan expects it")
         tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*(?:#[^\n]*)?(?=\n|$)"
+        # The usual layout, every record opening with its `- employee: "N"` line, is read in one pass:
+        # matches start only at record starts and cannot overlap, so as many matches as records means
+        # one per record, in the same order.
+        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first.start() - 1, block_end)
+        if len(leading) == len(starts):
+            by_employee = {code: number for number, code in enumerate(leading)}
+            if len(by_employee) != len(starts):
+                raise _Unusable("an employee number listed twice")
+            return cls(text, starts, block_end, by_employee)
         found = []
         flow_tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*[,}]"
         # `- employee:`, `employee:` further down the record, or a one-line record `- {employee: ...}`
