@@ -155,10 +155,10 @@ class StaffScan:
         # one per record, in the same order.
         leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first.start() - 1, block_end)
         if len(leading) == len(starts):
-            by_employee = {code: number for number, code in enumerate(leading)}
-            if len(by_employee) != len(starts):
+            numbered = {code: number for number, code in enumerate(leading)}
+            if len(numbered) != len(starts):
                 raise _Unusable("an employee number listed twice")
-            return cls(text, starts, block_end, by_employee)
+            return cls(text, starts, block_end, numbered)
         found = []
         flow_tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*[,}]"
         # `- employee:`, `employee:` further down the record, or a one-line record `- {employee: ...}`
