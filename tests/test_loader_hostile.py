@@ -177,3 +177,11 @@ def test_ampersand_in_text_is_not_mistaken_for_an_anchor(tmp_path):
 
     repo = load_repository(root)
     assert repo.grants["100"].model.grants[1].reason == "Health & Human Services * review"
+
+
+def test_content_read_from_git_gets_the_same_size_limit_as_a_file(tmp_path):
+    from rolebook.loading.yamlfile import parse_bytes
+
+    parsed = parse_bytes(b"location: x\n" * 20, tmp_path / "grants.yaml", GRANTS, max_bytes=100)
+    assert parsed.data is None
+    assert [e.message for e in parsed.errors] == ["file is 240 bytes, over the limit of 100"]

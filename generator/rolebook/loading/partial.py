@@ -26,7 +26,6 @@ import yaml_rs
 from pydantic import BaseModel, ValidationError
 
 from rolebook.gitsource import read_blobs
-from rolebook.loading.errors import LoadError
 from rolebook.loading.repository import (
     CATEGORIES_FILE,
     DISTRICT_FILE,
@@ -37,7 +36,7 @@ from rolebook.loading.repository import (
     GrantsRecord,
     Repository,
 )
-from rolebook.loading.yamlfile import ParsedFile, _decode_error, _refused_constructs, _suspect
+from rolebook.loading.yamlfile import ParsedFile, _suspect, parse_bytes
 from rolebook.models import (
     CategoriesFile,
     DistrictFile,
@@ -82,27 +81,6 @@ class ContentStore:
                 if key not in self.contents:
                     raise _Unusable(f"blob {key} is missing")
         return self.contents[key]
-
-
-def parse_content(raw: bytes, path: Path, display: str) -> ParsedFile:
-    """`read_yaml` for content already in memory (same checks, same errors)."""
-    parsed = ParsedFile(path=path, display=display, text="")
-    try:
-        parsed.text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        parsed.errors.append(LoadError(display, 1, 1, "file is not UTF-8 text"))
-        return parsed
-    if _suspect(raw):
-        parsed.errors.extend(_refused_constructs(parsed))
-        if parsed.errors:
-            return parsed
-    try:
-        parsed.data = yaml_rs.loads(parsed.text)
-    except yaml_rs.YAMLDecodeError as exc:
-        parsed.errors.append(_decode_error(parsed, str(exc)))
-    except (RecursionError, MemoryError, ValueError) as exc:
-        parsed.errors.append(LoadError(display, 1, 1, f"YAML cannot be read safely: {exc}"))
-    return parsed
 
 
 # ---------------------------------------------------------------------- the staff directory
@@ -232,7 +210,7 @@ class PartialSession:
     def parse(self, path: str, key: str) -> ParsedFile:
         found = self.parsed.get((path, key))
         if found is None:
-            found = parse_content(self.store.read(key), self.root / path, path)
+            found = parse_bytes(self.store.read(key), self.root / path, path)  # read_yaml's checks
             if found.errors:
                 raise _Unusable(f"{path} does not load")
             if not isinstance(found.data, dict):

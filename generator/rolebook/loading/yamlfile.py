@@ -104,19 +104,23 @@ class ParsedFile:
 
 def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
     """Parse one file. Problems are collected on the result, never raised."""
-    parsed = ParsedFile(path=path, display=display, text="")
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            parsed.errors.append(LoadError(
-                display, 1, 1, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
-                "split it into smaller files; a grants file holds one school or office",
-            ))
-            return parsed
+            return _too_large(path, display, size, max_bytes)
         raw = path.read_bytes()
     except OSError as exc:
+        parsed = ParsedFile(path=path, display=display, text="")
         parsed.errors.append(LoadError(display, 1, 1, f"cannot read file: {exc.strerror}"))
         return parsed
+    return parse_bytes(raw, path, display, max_bytes=max_bytes)
+
+
+def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+    """Parse content already in memory (a file, or a blob read from Git) with every check of read_yaml."""
+    if len(raw) > max_bytes:
+        return _too_large(path, display, len(raw), max_bytes)
+    parsed = ParsedFile(path=path, display=display, text="")
     try:
         parsed.text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -131,9 +135,17 @@ def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> P
         parsed.data = yaml_rs.loads(parsed.text)
     except yaml_rs.YAMLDecodeError as exc:
         parsed.errors.append(_decode_error(parsed, str(exc)))
-        return parsed
     except (RecursionError, MemoryError, ValueError) as exc:
         parsed.errors.append(LoadError(display, 1, 1, f"YAML cannot be read safely: {exc}"))
+    return parsed
+
+
+def _too_large(path: Path, display: str, size: int, max_bytes: int) -> ParsedFile:
+    parsed = ParsedFile(path=path, display=display, text="")
+    parsed.errors.append(LoadError(
+        display, 1, 1, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+        "split it into smaller files; a grants file holds one school or office",
+    ))
     return parsed
 
 
