@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import git
 
+from rolebook.gitops import repo_around
+
 DATA_DIRS = ("roles", "access")
 EXTRA_FILES = (".github/CODEOWNERS",)
 
@@ -47,13 +49,11 @@ class Change:
 
 
 def _open(root: Path) -> tuple[git.Repo, str]:
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise BaseUnavailable(f"{root} is not inside a Git repository") from exc
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    return repo, "" if prefix == "." else prefix + "/"
+    found = repo_around(root)
+    if found is None:
+        raise BaseUnavailable(f"{root} is not inside a Git repository")
+    repo, prefix = found
+    return repo, prefix + "/" if prefix else ""
 
 
 def resolve_base(root: Path, ref: str) -> tuple[git.Repo, git.Commit, str]:

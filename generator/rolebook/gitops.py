@@ -38,6 +38,17 @@ class BranchResult:
     changed: bool  # the change differs from the base at all
 
 
+def repo_around(path: Path) -> tuple[git.Repo, str] | None:
+    """The Git repository around `path` and `path`'s folder inside it ('' at the top), or None."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    top = Path(repo.working_tree_dir or path).resolve()
+    prefix = path.resolve().relative_to(top).as_posix()
+    return repo, "" if prefix == "." else prefix
+
+
 def open_repo(root: Path, *, inside: bool = False) -> git.Repo:
     """The repository at `root` (`inside`: the one around it, for commits made in the working tree)."""
     try:

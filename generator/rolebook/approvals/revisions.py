@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 import git
 
 from rolebook.approvals import BadInput
+from rolebook.gitops import repo_around
 from rolebook.loading import LoadFailed, Repository, load_repository
 
 DATA_DIRS = ("roles", "access")
@@ -28,13 +29,10 @@ class Revisions:
 
 def open_git(path: Path) -> tuple[git.Repo, str]:
     """The Git repository around `path`, and `path`'s prefix inside it ('' at the top)."""
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise BadInput(f"{path} is not inside a Git repository") from exc
-    top = Path(repo.working_tree_dir or path).resolve()
-    prefix = path.resolve().relative_to(top).as_posix()
-    return repo, "" if prefix == "." else prefix
+    found = repo_around(path)
+    if found is None:
+        raise BadInput(f"{path} is not inside a Git repository")
+    return found
 
 
 def resolve_commit(repo: git.Repo, ref: str) -> git.Commit:
