@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -71,6 +72,8 @@ def cli() -> None:
 def main() -> None:
     try:
         cli.main(standalone_mode=True)
+    except SystemExit as done:
+        _leave(done.code)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.exit(130)
     except Exception as exc:  # the last guard: a person never sees a traceback unless they ask for one
@@ -79,3 +82,26 @@ def main() -> None:
         click.echo(f"rolebook: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Set ROLEBOOK_DEBUG=1 to see the details, and please report it.", err=True)
         sys.exit(2)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit at once, once everything printed is out.
+
+    A validation of a large district leaves millions of objects that normal interpreter shutdown frees
+    one by one (a third of a second at 1,000 schools) for nothing: the operating system takes the
+    memory back anyway. Files are written whole and closed by the commands (`fileio.write_atomic`,
+    `with` blocks), and nothing registers exit handlers, so the only thing left is to flush the output.
+    ROLEBOOK_DEBUG=1 keeps the usual shutdown.
+    """
+    if isinstance(code, str):  # sys.exit("message"): Python prints it and exits with 1
+        click.echo(code, err=True)
+        code = 1
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    if os.environ.get("ROLEBOOK_DEBUG"):
+        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing more can be said
+            pass
+    os._exit(status)

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rolebook.gcpause import collector_paused, keep_loaded
+from rolebook.loading import prefetch
 from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.messages import translate
-from rolebook.loading.yamlfile import ParsedFile, read_yaml
+from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
 from rolebook.models import (
     CategoriesFile,
     Category,
@@ -147,12 +148,16 @@ class _Loader:
         return self.repo
 
     # ------------------------------------------------------------------ helpers
-    def _read(self, relative: str) -> ParsedFile | None:
-        parsed = read_yaml(self.root / relative, relative)
+    def _read(self, relative: str, *, scan: bool = True) -> ParsedFile | None:
+        parsed = read_yaml(self.root / relative, relative, scan=scan)
         self.repo.sources[relative] = parsed
         if parsed.errors:
             self.errors.extend(parsed.errors)
             return None
+        return self._check_mapping(parsed)
+
+    def _check_mapping(self, parsed: ParsedFile) -> ParsedFile | None:
+        relative = parsed.display
         if not isinstance(parsed.data, dict):
             self.errors.append(LoadError(relative, 1, 1, "expected a mapping of fields at the top of the file",
                                          "start the file with 'field: value' lines"))
@@ -208,6 +213,7 @@ class _Loader:
     # ------------------------------------------------------------------ access/
     def _load_access(self) -> None:
         repo = self.repo
+        prefetch = self._start_prefetch()
         if not (self.root / DISTRICT_FILE).exists():
             self.errors.append(LoadError(DISTRICT_FILE, 1, 1, "the district file is missing",
                                          "create access/district.yaml with the organisation, clusters and schools"))
@@ -222,16 +228,56 @@ class _Loader:
                         self.errors.append(parsed.error(("groups", index, "id"),
                                                         f"group '{group.id}' is defined twice"))
                     repo.groups[group.id] = group
-        if (self.root / STAFF_FILE).exists() and (parsed := self._read(STAFF_FILE)):
-            if staff := self._model(parsed, StaffFile):
-                for index, member in enumerate(staff.staff):
-                    if member.employee in repo.staff:
-                        self.errors.append(parsed.error(
-                            ("staff", index, "employee"), f"employee {member.employee} is listed twice",
-                            "keep one record per employee number; merge their locations"))
-                    repo.staff[member.employee] = member
-                    repo.staff_index[member.employee] = index
-        self._load_grants()
+        if prefetch is None:
+            if (self.root / STAFF_FILE).exists():
+                self._load_staff(self._read(STAFF_FILE))
+            self._load_grants(scan=True)
+        else:
+            self._load_grants(scan=False)
+            self._finish_prefetch(prefetch)
+
+    def _start_prefetch(self) -> prefetch.StaffPrefetch | None:
+        """A second process for the staff file and the scans, when the repository is large enough."""
+        staff_file = self.root / STAFF_FILE
+        if not (staff_file.is_file() and prefetch.wanted(staff_file)):
+            return None
+        return prefetch.StaffPrefetch(self.root, STAFF_FILE, [self._relative(path) for path in self._grants_files()])
+
+    def _finish_prefetch(self, started: prefetch.StaffPrefetch) -> None:
+        """Take the child's staff data; read again, carefully, the grants files its scan picked out."""
+        fetched = started.collect()
+        if fetched is None:  # the child failed: do its work here
+            fetched = prefetch.Prefetched(suspects={name for name in started.scanned
+                                                    if suspect_file(self.root / name)})
+        parsed = prefetch.staff_source(self.root, STAFF_FILE, fetched)
+        self.repo.sources[STAFF_FILE] = parsed
+        if parsed.errors:
+            self.errors.extend(parsed.errors)
+        else:
+            self._load_staff(self._check_mapping(parsed))
+        for relative in sorted(fetched.suspects):
+            self.errors = [error for error in self.errors if error.file != relative]
+            code = Path(relative).parent.name
+            if code in self.repo.grants and self.repo.grants[code].file == relative:
+                del self.repo.grants[code]
+            self._load_grants_file(self.root / relative, scan=True)
+
+    def _load_staff(self, parsed: ParsedFile | None) -> None:
+        repo = self.repo
+        if parsed is None or (staff := self._model(parsed, StaffFile)) is None:
+            return
+        members = staff.staff
+        repo.staff = {member.employee: member for member in members}
+        repo.staff_index = {member.employee: index for index, member in enumerate(members)}
+        if len(repo.staff) == len(members):
+            return
+        seen: set[str] = set()  # someone is listed twice: find where, as the slow path
+        for index, member in enumerate(members):
+            if member.employee in seen:
+                self.errors.append(parsed.error(
+                    ("staff", index, "employee"), f"employee {member.employee} is listed twice",
+                    "keep one record per employee number; merge their locations"))
+            seen.add(member.employee)
 
     def _check_district(self, parsed: ParsedFile, district: DistrictFile) -> None:
         seen: set[str] = set()
@@ -250,34 +296,41 @@ class _Loader:
                     ("schools", index, "cluster"), f"unknown cluster '{school.cluster}'",
                     f"use one of: {', '.join(sorted(clusters)) or '(define clusters first)'}"))
 
-    def _load_grants(self) -> None:
+    def _grants_files(self) -> list[Path]:
+        """Every access/schools/<code>/grants.yaml and access/offices/<code>/grants.yaml, in order."""
+        found: list[Path] = []
+        for folder_name in LOCATION_DIRS:
+            folder = self.root / ACCESS_DIR / folder_name
+            if folder.is_dir():
+                found += [p / "grants.yaml" for p in sorted(folder.iterdir())
+                          if p.is_dir() and (p / "grants.yaml").exists()]
+        return found
+
+    def _load_grants(self, *, scan: bool) -> None:
+        for path in self._grants_files():
+            self._load_grants_file(path, scan=scan)
+
+    def _load_grants_file(self, path: Path, *, scan: bool) -> None:
         repo = self.repo
-        access = self.root / ACCESS_DIR
-        for folder_name, kind in LOCATION_DIRS.items():
-            folder = access / folder_name
-            if not folder.is_dir():
-                continue
-            known = repo.schools if kind is LocationKind.school else repo.offices
-            for location_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-                path = location_dir / "grants.yaml"
-                relative = self._relative(path)
-                if not path.exists():
-                    continue
-                if (parsed := self._read(relative)) is None:
-                    continue
-                if (model := self._model(parsed, GrantsFile)) is None:
-                    continue
-                if model.location != location_dir.name:
-                    self.errors.append(parsed.error(
-                        ("location",), f"location '{model.location}' does not match the folder '{location_dir.name}'",
-                        f"set location: \"{location_dir.name}\" or move the file"))
-                    continue
-                if repo.district is not None and model.location not in known:
-                    self.errors.append(parsed.error(
-                        ("location",), f"{kind.value} '{model.location}' is not in {DISTRICT_FILE}",
-                        f"add it to the {folder_name} of {DISTRICT_FILE}, or move the folder"))
-                    continue
-                repo.grants[model.location] = GrantsRecord(kind, model.location, parsed, model)
+        location_dir = path.parent
+        folder_name = location_dir.parent.name
+        kind = LOCATION_DIRS[folder_name]
+        known = repo.schools if kind is LocationKind.school else repo.offices
+        if (parsed := self._read(self._relative(path), scan=scan)) is None:
+            return
+        if (model := self._model(parsed, GrantsFile)) is None:
+            return
+        if model.location != location_dir.name:
+            self.errors.append(parsed.error(
+                ("location",), f"location '{model.location}' does not match the folder '{location_dir.name}'",
+                f"set location: \"{location_dir.name}\" or move the file"))
+            return
+        if repo.district is not None and model.location not in known:
+            self.errors.append(parsed.error(
+                ("location",), f"{kind.value} '{model.location}' is not in {DISTRICT_FILE}",
+                f"add it to the {folder_name} of {DISTRICT_FILE}, or move the folder"))
+            return
+        repo.grants[model.location] = GrantsRecord(kind, model.location, parsed, model)
 
 
 def parse_only(root: Path) -> list[Any]:

@@ -40,6 +40,16 @@ def _suspect(raw: bytes) -> bool:
     if (b"!" in raw or b"&" in raw or b"*" in raw) and _SUSPECT_MARK.search(raw):
         return True
     return _SUSPECT_BOOLEAN.search(raw) is not None
+
+
+def suspect_file(path: Path) -> bool:
+    """`_suspect` for a file on disk; a file that cannot be read is worth a careful look too."""
+    try:
+        return _suspect(path.read_bytes())
+    except OSError:
+        return True
+
+
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 
@@ -102,8 +112,12 @@ class ParsedFile:
         return LoadError(self.display, line, column, message, hint)
 
 
-def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
-    """Parse one file. Problems are collected on the result, never raised."""
+def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES, scan: bool = True) -> ParsedFile:
+    """Parse one file. Problems are collected on the result, never raised.
+
+    scan=False skips the search for refused constructs: only for a caller that has that search done
+    elsewhere (`prefetch`) and reads the file again with scan=True if it finds something.
+    """
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -113,10 +127,11 @@ def read_yaml(path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> P
         parsed = ParsedFile(path=path, display=display, text="")
         parsed.errors.append(LoadError(display, 1, 1, f"cannot read file: {exc.strerror}"))
         return parsed
-    return parse_bytes(raw, path, display, max_bytes=max_bytes)
+    return parse_bytes(raw, path, display, max_bytes=max_bytes, scan=scan)
 
 
-def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FILE_BYTES,
+                scan: bool = True) -> ParsedFile:
     """Parse content already in memory (a file, or a blob read from Git) with every check of read_yaml."""
     if len(raw) > max_bytes:
         return _too_large(path, display, len(raw), max_bytes)
@@ -127,12 +142,14 @@ def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FI
         line = raw[: exc.start].count(b"\n") + 1
         parsed.errors.append(LoadError(display, line, 1, "file is not UTF-8 text", "save the file as UTF-8"))
         return parsed
-    if _suspect(raw):
+    if scan and _suspect(raw):
         parsed.errors.extend(_refused_constructs(parsed))
         if parsed.errors:
             return parsed
     try:
-        parsed.data = yaml_rs.loads(parsed.text)
+        # Dates stay text: the models read them (pydantic takes ISO dates from text), and plain data
+        # can travel between processes by marshal (`prefetch`).
+        parsed.data = yaml_rs.loads(parsed.text, parse_datetime=False)
     except yaml_rs.YAMLDecodeError as exc:
         parsed.errors.append(_decode_error(parsed, str(exc)))
     except (RecursionError, MemoryError, ValueError) as exc:
