@@ -76,10 +76,10 @@ def test_a_failing_child_means_the_parent_does_the_work(tmp_path, monkeypatch):
         "access/schools/200/grants.yaml"]})
     expected = _load(root, monkeypatch, "0")
 
-    def crash(self: prefetch.StaffPrefetch) -> bytes:
+    def crash(self: prefetch.Prefetch) -> bytes:
         raise RuntimeError("the child dies before sending anything")
 
-    monkeypatch.setattr(prefetch.StaffPrefetch, "_work", crash)
+    monkeypatch.setattr(prefetch.Prefetch, "_work", crash)
     assert _load(root, monkeypatch, "1") == expected
 
 
@@ -101,3 +101,18 @@ def test_a_staff_file_the_child_cannot_read_is_read_again_here(tmp_path, monkeyp
     forked = _load(root, monkeypatch, "1")
     assert forked[1] == serial[1]
     assert any(e.startswith("access/staff.yaml:2:") and "true/false" in e for e in forked[1])
+
+
+@pytest.mark.parametrize("body,words", [
+    ('  - employee: &who "20000001"\n    roles: [principal]\n    granted: 2026-08-01\n', "anchors"),
+    ('  - employee: "20000001"\n    roles: [principal]\n    granted: 2026-13-45\n', "not a date"),
+    ('  - employee: "20000001"\n    roles: [principal\n', "not valid YAML"),
+])
+def test_a_problem_in_a_file_the_child_parsed_is_reported_the_same(tmp_path, monkeypatch, body, words):
+    last = "access/offices/SPEDOPS/grants.yaml"  # the last grants file: the child's share
+    assert prefetch.child_share(["schools/100", "schools/200", "offices/ITD", "offices/SPEDOPS"]) == 1
+    root = make_mini_repo(tmp_path / "repo", {last: 'location: "SPEDOPS"\ngrants:\n' + body})
+    serial = _load(root, monkeypatch, "0")
+    forked = _load(root, monkeypatch, "1")
+    assert forked[1] == serial[1]
+    assert any(e.startswith(last) and words in e for e in forked[1]), forked[1]

@@ -1,19 +1,22 @@
-"""Read the staff directory in a second process while this one reads the grants files.
+"""Parse part of the repository in a second process while this one parses and validates the rest.
 
-At district scale (75,000 staff, 1,000 schools) three jobs of about the same size make up loading:
-parsing the staff directory (one 14 MB file), parsing the grants files, and the text scan of every file
-for the YAML constructs we refuse (`yamlfile._suspect`). Python runs them one after the other on one core.
-On Linux a forked child takes the first and the third while the parent parses and validates the
-grants files. The child hands back:
+At district scale (75,000 staff, 1,000 schools) loading is three jobs of about the same size: parsing the
+staff directory (one 14 MB file), parsing the grants files, and validating all of it into models; and
+a fourth, smaller one, the text scan of every file for the YAML constructs we refuse
+(`yamlfile._suspect`). On Linux a forked child takes the staff file, the scan of every grants file and
+a share of the grants files, while the parent parses and validates the other grants files. The child
+hands back:
 
-- the staff file's parsed data, as `marshal` bytes: plain dicts, lists and strings (dates stay text,
+- the data of each file it parsed, as `marshal` bytes: plain dicts, lists and strings (dates stay text,
   `yamlfile.parse_bytes` never builds date objects), which read back about five times faster than YAML
-  parses, or the staff file's load errors;
-- the grants files whose scan found something to look at. The parent parsed them without the scan;
+  parses. A file with a problem comes back as None: the parent reads it itself, so problems are
+  reported exactly as a serial load reports them;
+- the grants files whose scan found something to look at. The parent parsed its own without the scan;
   it reads each of those again the careful way (`read_yaml`), which decides as in a serial load.
 
-Anything unexpected in the child (it died, it sent nothing) makes the parent do the work itself: the
-result is the same, only slower. Small repositories never fork: the child costs more than it saves.
+Only validation stays in the parent: models cannot cross a process boundary for less than they cost to
+build. Anything unexpected in the child (it died, it sent nothing) makes the parent do the work itself:
+the result is the same, only slower. Small repositories never fork: the child costs more than it saves.
 """
 
 from __future__ import annotations
@@ -30,15 +33,19 @@ from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
 
 # Below this size of the staff file, loading takes a fraction of a second: not worth a process.
 PREFETCH_MIN_STAFF_BYTES = 2 * 1024 * 1024
+# The share of the grants files the child parses, from the end of the list. The parent validates
+# everything, and turning marshal bytes back into data costs about a quarter of parsing it: a third
+# of the files gives both processes about the same work.
+CHILD_SHARE = 1 / 3
 # ROLEBOOK_PREFETCH=0 never forks, =1 always does (the tests compare both ways); unset: by size.
 ENV_SWITCH = "ROLEBOOK_PREFETCH"
 
 
 @dataclass
 class Prefetched:
-    """What the child found: the staff file's data (None: read it here), the grants files to read carefully."""
+    """What the child sent: parsed data by file (None: read it here) and the files to read carefully."""
 
-    staff: Any = None
+    data: dict[str, Any] = field(default_factory=dict)
     suspects: set[str] = field(default_factory=set)
 
 
@@ -55,12 +62,17 @@ def wanted(staff_file: Path) -> bool:
         return False
 
 
-class StaffPrefetch:
-    """A forked child parsing `staff_file` and scanning `scanned` (paths relative to `root`)."""
+def child_share(grants_files: list[str]) -> int:
+    """How many grants files, from the end of the list, the child parses."""
+    return int(len(grants_files) * CHILD_SHARE)
 
-    def __init__(self, root: Path, staff_relative: str, scanned: list[str]):
+
+class Prefetch:
+    """A forked child parsing `parsed` and scanning `scanned` (paths relative to `root`)."""
+
+    def __init__(self, root: Path, parsed: list[str], scanned: list[str]):
         self.root = root
-        self.staff_relative = staff_relative
+        self.parsed = parsed
         self.scanned = scanned
         read_end, write_end = os.pipe()
         sys.stdout.flush()
@@ -79,13 +91,14 @@ class StaffPrefetch:
         self.read_end = read_end
 
     def _work(self) -> bytes:
-        parsed = read_yaml(self.root / self.staff_relative, self.staff_relative)
-        # A staff file with problems goes back unparsed: the parent reads it again and reports them
-        # exactly as a serial load does. Marshal takes only plain data (dates stay text); anything else
-        # fails loudly here, and the parent then does the work itself.
-        staff = marshal.dumps(parsed.data) if not parsed.errors else None
+        data: dict[str, bytes | None] = {}
+        for relative in self.parsed:
+            parsed = read_yaml(self.root / relative, relative)
+            # Marshal takes only plain data (dates stay text); anything else fails loudly here, and
+            # the parent then does all the work itself.
+            data[relative] = marshal.dumps(parsed.data) if not parsed.errors else None
         suspects = [name for name in self.scanned if suspect_file(self.root / name)]
-        return pickle.dumps((staff, suspects), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((data, suspects), protocol=pickle.HIGHEST_PROTOCOL)
 
     def collect(self) -> Prefetched | None:
         """Wait for the child. None if it failed: the caller then does the work itself."""
@@ -99,9 +112,22 @@ class StaffPrefetch:
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
             return None
         # Bytes from our own child through our own pipe, never from a file or the network.
-        staff, suspects = pickle.loads(b"".join(chunks))  # noqa: S301
-        return Prefetched(staff=marshal.loads(staff) if staff is not None else None,  # noqa: S302
+        data, suspects = pickle.loads(b"".join(chunks))  # noqa: S301
+        return Prefetched(data={name: marshal.loads(raw) if raw is not None else None  # noqa: S302
+                                for name, raw in data.items()},
                           suspects=set(suspects))
+
+    def source(self, fetched: Prefetched | None, relative: str) -> ParsedFile:
+        """A file the child was to parse, as `read_yaml` gives it (the text read here, for positions)."""
+        path = self.root / relative
+        data = fetched.data.get(relative) if fetched is not None else None
+        if data is None:  # a problem, or no child: read it here
+            return read_yaml(path, relative)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):  # changed under our feet: parse it again, here
+            return read_yaml(path, relative)
+        return ParsedFile(path=path, display=relative, text=text, data=data)
 
 
 def _send(descriptor: int, payload: bytes) -> None:
@@ -110,15 +136,3 @@ def _send(descriptor: int, payload: bytes) -> None:
         written = os.write(descriptor, view)
         view = view[written:]
     os.close(descriptor)
-
-
-def staff_source(root: Path, relative: str, fetched: Prefetched) -> ParsedFile:
-    """The staff file as `read_yaml` would give it: the child's data, and the text (for line numbers)."""
-    path = root / relative
-    if fetched.staff is None:
-        return read_yaml(path, relative)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):  # changed under our feet: parse it again, here
-        return read_yaml(path, relative)
-    return ParsedFile(path=path, display=relative, text=text, data=fetched.staff)

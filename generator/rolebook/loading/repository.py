@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -213,7 +213,7 @@ class _Loader:
     # ------------------------------------------------------------------ access/
     def _load_access(self) -> None:
         repo = self.repo
-        prefetch = self._start_prefetch()
+        ahead = self._start_prefetch()
         if not (self.root / DISTRICT_FILE).exists():
             self.errors.append(LoadError(DISTRICT_FILE, 1, 1, "the district file is missing",
                                          "create access/district.yaml with the organisation, clusters and schools"))
@@ -228,39 +228,52 @@ class _Loader:
                         self.errors.append(parsed.error(("groups", index, "id"),
                                                         f"group '{group.id}' is defined twice"))
                     repo.groups[group.id] = group
-        if prefetch is None:
+        if ahead is None:
             if (self.root / STAFF_FILE).exists():
                 self._load_staff(self._read(STAFF_FILE))
-            self._load_grants(scan=True)
+            for path in self._grants_files():
+                self._load_grants_file(path)
         else:
-            self._load_grants(scan=False)
-            self._finish_prefetch(prefetch)
+            self._load_with(ahead)
 
-    def _start_prefetch(self) -> prefetch.StaffPrefetch | None:
-        """A second process for the staff file and the scans, when the repository is large enough."""
+    def _start_prefetch(self) -> prefetch.Prefetch | None:
+        """A second process for the staff file, a share of the grants files and the scans, when the
+        repository is large enough to gain from it."""
         staff_file = self.root / STAFF_FILE
         if not (staff_file.is_file() and prefetch.wanted(staff_file)):
             return None
-        return prefetch.StaffPrefetch(self.root, STAFF_FILE, [self._relative(path) for path in self._grants_files()])
+        grants = [self._relative(path) for path in self._grants_files()]
+        theirs = prefetch.child_share(grants)
+        return prefetch.Prefetch(self.root, parsed=[STAFF_FILE, *grants[len(grants) - theirs:]],
+                                 scanned=grants[:len(grants) - theirs])
 
-    def _finish_prefetch(self, started: prefetch.StaffPrefetch) -> None:
-        """Take the child's staff data; read again, carefully, the grants files its scan picked out."""
-        fetched = started.collect()
-        if fetched is None:  # the child failed: do its work here
-            fetched = prefetch.Prefetched(suspects={name for name in started.scanned
-                                                    if suspect_file(self.root / name)})
-        parsed = prefetch.staff_source(self.root, STAFF_FILE, fetched)
-        self.repo.sources[STAFF_FILE] = parsed
-        if parsed.errors:
-            self.errors.extend(parsed.errors)
-        else:
-            self._load_staff(self._check_mapping(parsed))
-        for relative in sorted(fetched.suspects):
+    def _load_with(self, ahead: prefetch.Prefetch) -> None:
+        """Parse (without the scan) and validate this process's share; then take the child's."""
+        for relative in ahead.scanned:
+            self._load_grants_file(self.root / relative, scan=False)
+        fetched = ahead.collect()
+        self._take(ahead.source(fetched, STAFF_FILE), self._load_staff)
+        for relative in ahead.parsed[1:]:
+            self._take(ahead.source(fetched, relative), self._grants_from)
+        # The files the scan picked out (all of them if the child failed) are read again, carefully.
+        suspects = fetched.suspects if fetched is not None else {
+            name for name in ahead.scanned if suspect_file(self.root / name)}
+        for relative in sorted(suspects):
             self.errors = [error for error in self.errors if error.file != relative]
             code = Path(relative).parent.name
             if code in self.repo.grants and self.repo.grants[code].file == relative:
                 del self.repo.grants[code]
-            self._load_grants_file(self.root / relative, scan=True)
+            self._load_grants_file(self.root / relative)
+        order = {name: index for index, name in enumerate(ahead.scanned + ahead.parsed[1:])}
+        self.repo.grants = dict(sorted(self.repo.grants.items(), key=lambda item: order[item[1].file]))
+
+    def _take(self, parsed: ParsedFile, load: Callable[[ParsedFile | None], None]) -> None:
+        """Record a file parsed elsewhere as `_read` records one it parses, then load its models."""
+        self.repo.sources[parsed.display] = parsed
+        if parsed.errors:
+            self.errors.extend(parsed.errors)
+            return
+        load(self._check_mapping(parsed))
 
     def _load_staff(self, parsed: ParsedFile | None) -> None:
         repo = self.repo
@@ -306,20 +319,17 @@ class _Loader:
                           if p.is_dir() and (p / "grants.yaml").exists()]
         return found
 
-    def _load_grants(self, *, scan: bool) -> None:
-        for path in self._grants_files():
-            self._load_grants_file(path, scan=scan)
+    def _load_grants_file(self, path: Path, *, scan: bool = True) -> None:
+        self._grants_from(self._read(self._relative(path), scan=scan))
 
-    def _load_grants_file(self, path: Path, *, scan: bool) -> None:
+    def _grants_from(self, parsed: ParsedFile | None) -> None:
         repo = self.repo
-        location_dir = path.parent
+        if parsed is None or (model := self._model(parsed, GrantsFile)) is None:
+            return
+        location_dir = parsed.path.parent
         folder_name = location_dir.parent.name
         kind = LOCATION_DIRS[folder_name]
         known = repo.schools if kind is LocationKind.school else repo.offices
-        if (parsed := self._read(self._relative(path), scan=scan)) is None:
-            return
-        if (model := self._model(parsed, GrantsFile)) is None:
-            return
         if model.location != location_dir.name:
             self.errors.append(parsed.error(
                 ("location",), f"location '{model.location}' does not match the folder '{location_dir.name}'",
