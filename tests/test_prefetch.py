@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, make_mini_repo
-from test_loader_hostile import CASES, _prepare
-
+from rolebook import forked
 from rolebook.loading import LoadFailed, load_repository, prefetch
+from test_loader_hostile import CASES, _prepare
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the prefetch child needs os.fork")
 
 
 def _load(root: Path, monkeypatch: pytest.MonkeyPatch, switch: str) -> tuple[object, list[str]]:
     """(what was loaded, the errors) with ROLEBOOK_PREFETCH set to `switch`."""
-    monkeypatch.setenv(prefetch.ENV_SWITCH, switch)
+    monkeypatch.setenv(forked.ENV_SWITCH, switch)
     try:
         repo = load_repository(root)
     except LoadFailed as failed:
@@ -85,9 +85,9 @@ def test_a_failing_child_means_the_parent_does_the_work(tmp_path, monkeypatch):
 
 def test_small_repositories_do_not_fork(tmp_path, monkeypatch):
     root = make_mini_repo(tmp_path / "repo")
-    monkeypatch.delenv(prefetch.ENV_SWITCH, raising=False)
+    monkeypatch.delenv(forked.ENV_SWITCH, raising=False)
     assert not prefetch.wanted(root / "access" / "staff.yaml")
-    monkeypatch.setenv(prefetch.ENV_SWITCH, "1")
+    monkeypatch.setenv(forked.ENV_SWITCH, "1")
     assert prefetch.wanted(root / "access" / "staff.yaml")
 
 

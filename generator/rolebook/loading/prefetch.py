@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolebook import forked
 from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
 
 # Below this size of the staff file, loading takes a fraction of a second: not worth a process.
@@ -37,8 +38,6 @@ PREFETCH_MIN_STAFF_BYTES = 2 * 1024 * 1024
 # everything, and turning marshal bytes back into data costs about a quarter of parsing it: a third
 # of the files gives both processes about the same work.
 CHILD_SHARE = 1 / 3
-# ROLEBOOK_PREFETCH=0 never forks, =1 always does (the tests compare both ways); unset: by size.
-ENV_SWITCH = "ROLEBOOK_PREFETCH"
 
 
 @dataclass
@@ -50,16 +49,12 @@ class Prefetched:
 
 
 def wanted(staff_file: Path) -> bool:
-    """Fork for this repository? Only where fork exists, and when the staff file is large."""
-    switch = os.environ.get(ENV_SWITCH, "")
-    if switch == "0" or not hasattr(os, "fork"):
-        return False
-    if switch == "1":
-        return True
+    """Fork for this repository? When the staff file is large (and `forked.wanted` agrees)."""
     try:
-        return staff_file.stat().st_size >= PREFETCH_MIN_STAFF_BYTES
+        large = staff_file.stat().st_size >= PREFETCH_MIN_STAFF_BYTES
     except OSError:
         return False
+    return forked.wanted(large)
 
 
 def child_share(grants_files: list[str]) -> int:
