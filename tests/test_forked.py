@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 from conftest import REPO_ROOT, TODAY
-
 from rolebook import forked
 from rolebook.check import run_rules
 from rolebook.loading import load_repository

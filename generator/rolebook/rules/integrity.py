@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import chain
 
 from rolebook.findings import Finding, Severity
-from rolebook.loading import Repository
+from rolebook.loading import GrantsRecord
 from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, POLICY_FILE
 from rolebook.models import HRStatus
 from rolebook.resolve import Access
-from rolebook.rules.base import Rule, register
+from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import person, place, role_name
 
 
@@ -49,8 +50,9 @@ class DuplicateGrant(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
+        by_record = self.context.employees_by_record
         for record in self.context.records():
-            employees = [grant.employee for grant in record.model.grants]
+            employees = by_record[record.code]
             if len(set(employees)) == len(employees):
                 continue  # nobody has two grants here
             first: dict[tuple[str, str], int] = {}
@@ -95,8 +97,17 @@ class RoleListedTwice(Rule):
     sources = ("001",)
 
     def check(self) -> Iterable[Finding]:
+        by_record = self.context.role_lists_by_record
+        for record in self.context.records():
+            role_lists = by_record[record.code]
+            # A role listed twice makes a grant's list longer than its set: compare a whole file at once, in C.
+            if sum(map(len, role_lists)) == sum(map(len, map(set, role_lists))):
+                continue
+            yield from self._listed_twice(record)
+
+    def _listed_twice(self, record: GrantsRecord) -> Iterable[Finding]:
         repo = self.context.repo
-        for record, index, grant in self.context.grants():
+        for index, grant in enumerate(record.model.grants):
             if len(set(grant.roles)) == len(grant.roles):
                 continue
             for role, count in Counter(grant.roles).items():
@@ -108,22 +119,20 @@ class RoleListedTwice(Rule):
                         "delete the repeated role", "roles", position, key=(record.code, grant.employee, role))
 
 
-def _may_overlap(repo: Repository) -> set[str]:
+def _may_overlap(context: Context) -> set[str]:
     """People with two grants that can reach the same location: both in one file, or one of them wide.
 
     Two grants in different files with `scope: location` reach different locations; nobody else can get a
     role at one location twice.
     """
+    by_record = context.employees_by_record  # every loaded file, as effective access reads them all
     twice_in_a_file: set[str] = set()
-    wide: set[str] = set()
-    for record in repo.grants.values():
-        grants = record.model.grants
-        employees = [grant.employee for grant in grants]
+    for employees in by_record.values():
         if len(set(employees)) < len(employees):
             twice_in_a_file.update(e for e, count in Counter(employees).items() if count > 1)
-        wide.update(grant.employee for grant in grants if grant.scope != "location")
-    grant_counts = Counter(grant.employee for record in repo.grants.values() for grant in record.model.grants
-                           if grant.employee in wide)
+    wide = {grant.employee for _, _, grant in context.wide_rows}
+    # How many grants each of those few people has: `filter` picks them out of every file in C.
+    grant_counts = Counter(filter(wide.__contains__, chain.from_iterable(by_record.values())))
     return twice_in_a_file | {e for e in wide if grant_counts[e] > 1}
 
 
@@ -161,7 +170,7 @@ class SameRoleTwice(Rule):
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
         grouped: dict[tuple[str, str, str], dict[tuple[str, int], Access]] = defaultdict(dict)
-        candidates = _may_overlap(repo)
+        candidates = _may_overlap(self.context)
         for access in self.context.accesses_of(candidates):
             grouped[(access.employee, access.location, access.role)].setdefault(
                 (access.source.code, access.index), access)

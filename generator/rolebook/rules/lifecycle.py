@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from operator import attrgetter
 
 from rolebook.findings import Finding, Severity
 from rolebook.loading import GrantsRecord
@@ -17,7 +19,7 @@ from rolebook.rules.common import is_live, person, place, role_name
 
 def wide_grants(context: Context) -> list[tuple[GrantsRecord, int, Grant]]:
     """The grants in scope with a cluster or all-schools scope, in file order: a few among many."""
-    return [row for row in context.grant_rows if row[2].scope != "location"]
+    return [row for row in context.wide_rows if context.in_scope(row[0].code)]
 
 
 @register
@@ -57,7 +59,7 @@ class ExpiredGrant(Rule):
 
     def check(self) -> Iterable[Finding]:
         repo, today = self.context.repo, self.context.today
-        for record, index, grant in self.context.grants():
+        for record, index, grant in self.context.rows_expiring(lambda expires: expires < today):
             if grant.expires is not None and grant.expires < today:
                 yield self.at_grant(
                     record, index,
@@ -103,10 +105,10 @@ class ExpiringSoon(Rule):
     def check(self) -> Iterable[Finding]:
         repo, today = self.context.repo, self.context.today
         days = repo.policy.expiry_notice_days
-        last = today + dt.timedelta(days=days)  # expiring after this is not soon: skip it at once
-        for record, index, grant in self.context.grants():
+        last = today + dt.timedelta(days=days)  # expiring after this is not soon
+        for record, index, grant in self.context.rows_expiring(lambda expires: today <= expires <= last):
             expires = grant.expires
-            if expires is None or expires > last or expires < today or not is_live(grant, today):
+            if expires is None or not is_live(grant, today):
                 continue
             left = (expires - today).days
             if left <= days:
@@ -163,32 +165,44 @@ class GrantTooLong(Rule):
     sources = ("000", "002")
 
     def check(self) -> Iterable[Finding]:
-        repo = self.context.repo
-        limits = repo.policy.max_grant_days
+        limits = self.context.repo.policy.max_grant_days
         # A grant no longer than every level's limit passes whatever its roles: skip it without looking.
         shortest = min(limits.values(), default=None)
-        for record, index, grant in self.context.grants():
-            expires = grant.expires
-            if expires is not None and shortest is not None and (expires - grant.granted).days <= shortest:
-                continue
-            roles = [repo.roles[r] for r in grant.roles if r in repo.roles]
-            if not roles:
-                continue
-            level = max((r.security_level for r in roles), key=lambda lvl: lvl.rank)
-            limit = limits.get(level)
-            who = f"{person(repo, grant.employee)}'s grant at {place(repo, record.code)}"
-            if grant.expires is None:
-                yield self.at_grant(
-                    record, index, f"{who} has no expiry date ({level.value} security level)",
-                    f"set expires: within {limit} days of granted" if limit else "set expires:", "granted")
-                continue
-            length = (grant.expires - grant.granted).days
-            if limit is not None and length > limit:
-                yield self.at_grant(
-                    record, index,
-                    f"{who} lasts {length} days; {level.value}-security grants last at most {limit} days",
-                    f"set expires: on or before {_add(grant, limit)}",
-                    "expires")
+        short_enough = dt.timedelta(days=shortest) if shortest is not None else None
+        expiries = self.context.expiries_by_record
+        for record in self.context.records():
+            ends = expiries[record.code]
+            if short_enough is not None and None not in ends and max(
+                    map(operator.sub, ends, map(attrgetter("granted"), record.model.grants)),
+                    default=short_enough) <= short_enough:
+                continue  # the file's longest grant, worked out in C, is short enough for every level
+            for index, grant in enumerate(record.model.grants):
+                expires = grant.expires
+                if expires is not None and short_enough is not None and expires - grant.granted <= short_enough:
+                    continue
+                yield from self._too_long(record, index, grant)
+
+    def _too_long(self, record: GrantsRecord, index: int, grant: Grant) -> Iterable[Finding]:
+        repo = self.context.repo
+        limits = repo.policy.max_grant_days
+        roles = [repo.roles[r] for r in grant.roles if r in repo.roles]
+        if not roles:
+            return
+        level = max((r.security_level for r in roles), key=lambda lvl: lvl.rank)
+        limit = limits.get(level)
+        who = f"{person(repo, grant.employee)}'s grant at {place(repo, record.code)}"
+        if grant.expires is None:
+            yield self.at_grant(
+                record, index, f"{who} has no expiry date ({level.value} security level)",
+                f"set expires: within {limit} days of granted" if limit else "set expires:", "granted")
+            return
+        length = (grant.expires - grant.granted).days
+        if limit is not None and length > limit:
+            yield self.at_grant(
+                record, index,
+                f"{who} lasts {length} days; {level.value}-security grants last at most {limit} days",
+                f"set expires: on or before {_add(grant, limit)}",
+                "expires")
 
 
 def _add(grant: Grant, days: int) -> str:

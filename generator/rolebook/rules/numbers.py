@@ -4,72 +4,85 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from itertools import islice
 from typing import cast
 
 from rolebook.findings import Finding, Severity
 from rolebook.loading import GrantsRecord, Repository
 from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, STAFF_FILE
-from rolebook.models import HRStatus, LocationKind, Role, School, SchoolLevel
+from rolebook.models import GrantStatus, HRStatus, LocationKind, Role, School, SchoolLevel
 from rolebook.rules.base import Context, Rule, register
 from rolebook.rules.common import is_live, person, plural, role_name
 
-
-# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a district of 1,000
-# schools has 150,000 of these. Treat them as read-only all the same.
-@dataclass(slots=True)
-class Holder:
-    """One person holding a role through a grant in one file (the seat they take)."""
-
-    employee: str
-    record: GrantsRecord
-    index: int
-    position: int  # where the role stands in the grant's role list
+# role id -> {employee: the grants file they hold it through}: the distinct live holders of each role,
+# in file order. A dict keeps the first seat of each person in one `setdefault`; where exactly the seat is
+# (grant and role position) is looked up only for the few holders a finding names (`_seat`).
+Holders = dict[str, dict[str, GrantsRecord]]
 
 
-def school_holders(context: Context, record: GrantsRecord) -> dict[str, list[Holder]]:
-    """role id -> distinct live holders from this file's own grants, in file order.
+def school_holders(context: Context, record: GrantsRecord) -> Holders:
+    """role id -> distinct live holders from this file's own grants, in file order, for the roles
+    counted here (`counted_roles`).
 
     Only grants in the school's own file count: district staff who reach the school through a cluster
     or all schools do not take the school's seats. Counted once per run and shared by the rules here.
     """
-    cache = cast(dict[str, dict[str, list[Holder]]], context.extra.setdefault("school_holders", {}))
+    cache = cast(dict[str, Holders], context.extra.setdefault("school_holders", {}))
     found = cache.get(record.code)
     if found is None:
         found = cache[record.code] = _count_holders(context, record)
     return found
 
 
-def _count_holders(context: Context, record: GrantsRecord) -> dict[str, list[Holder]]:
-    holders: dict[str, list[Holder]] = defaultdict(list)
-    seen: set[tuple[str, str]] = set()
-    today = context.today
-    for index, grant in enumerate(record.model.grants):
-        if not is_live(grant, today):
+def counted_roles(context: Context) -> set[str]:
+    """The roles whose holders the rules here count: those with a number in their quota, and the
+    approver and audit report roles. The rest (Teacher, most grants) need no counting."""
+    if "counted_roles" not in context.extra:
+        repo = context.repo
+        context.extra["counted_roles"] = {
+            *(role.id for role in repo.roles.values()
+              if any(value is not None for name, value in role.quota if name != "text")),
+            *repo.policy.approver_roles, *repo.policy.audit_report_roles}
+    return cast(set[str], context.extra["counted_roles"])
+
+
+def _count_holders(context: Context, record: GrantsRecord) -> Holders:
+    holders: dict[str, dict[str, GrantsRecord]] = defaultdict(dict)
+    counted = counted_roles(context)
+    today, active = context.today, GrantStatus.active
+    for grant in record.model.grants:
+        roles = grant.roles
+        # is_live, written out: this loop meets every grant of the district.
+        if counted.isdisjoint(roles) or grant.status is not active or (
+                grant.expires is not None and grant.expires < today):
             continue
         employee = grant.employee
-        for position, role in enumerate(grant.roles):
-            key = (role, employee)
-            if key not in seen:
-                seen.add(key)
-                holders[role].append(Holder(employee, record, index, position))
+        for role in roles:
+            if role in counted:
+                holders[role].setdefault(employee, record)
     return dict(holders)
 
 
-def office_holders(context: Context) -> dict[str, list[Holder]]:
+def _seat(context: Context, record: GrantsRecord, employee: str, role: str) -> tuple[int, int]:
+    """(grant index, role position) of the seat a holder takes: their first live grant of the role."""
+    for index, grant in enumerate(record.model.grants):
+        if grant.employee == employee and role in grant.roles and is_live(grant, context.today):
+            return index, grant.roles.index(role)
+    raise ValueError(f"{employee} holds no live grant of {role} in {record.file}")
+
+
+def office_holders(context: Context) -> Holders:
     """role id -> distinct live holders across every office's grants file, for district-wide quotas."""
     if "office_holders" in context.extra:
-        return cast(dict[str, list[Holder]], context.extra["office_holders"])
-    holders: dict[str, list[Holder]] = defaultdict(list)
-    seen: set[tuple[str, str]] = set()
+        return cast(Holders, context.extra["office_holders"])
+    holders: Holders = defaultdict(dict)
     for record in context.repo.grants.values():
         if record.kind is not LocationKind.office:
             continue
         for role, found in school_holders(context, record).items():
-            for holder in found:
-                if (role, holder.employee) not in seen:
-                    seen.add((role, holder.employee))
-                    holders[role].append(holder)
+            merged = holders[role]
+            for employee, source in found.items():
+                merged.setdefault(employee, source)
     context.extra["office_holders"] = shared = dict(holders)
     return shared
 
@@ -103,16 +116,16 @@ def where_line(repo: Repository, code: str, record: GrantsRecord | None) -> tupl
     return DISTRICT_FILE, repo.locate(DISTRICT_FILE, (kind, index))
 
 
-def _excess(rule: Rule, role: Role, holders: list[Holder], allowed: int, where: str, message: str,
+def _excess(rule: Rule, role: Role, holders: dict[str, GrantsRecord], allowed: int, where: str, message: str,
             hint: str) -> Iterator[Finding]:
     """One finding per holder beyond what is allowed, so a change that adds a holder is always new."""
     repo = rule.context.repo
-    for number, holder in enumerate(holders[allowed:], start=allowed + 1):
-        record = holder.record
+    for number, (employee, record) in enumerate(islice(holders.items(), allowed, None), start=allowed + 1):
+        index, position = _seat(rule.context, record, employee, role.id)
         yield rule.finding(
-            record.file, record.line_of(holder.index, "roles", holder.position),
-            f"{message}; {person(repo, holder.employee)} is holder number {number}", hint,
-            location=where, employee=holder.employee, key=(where, role.id, holder.employee))
+            record.file, record.line_of(index, "roles", position),
+            f"{message}; {person(repo, employee)} is holder number {number}", hint,
+            location=where, employee=employee, key=(where, role.id, employee))
 
 
 @register
@@ -252,7 +265,7 @@ class QuotaMinimum(Rule):
             holders = school_holders(self.context, record) if record is not None else {}
             where: tuple[str, int] | None = None  # looked up only for a finding: it reads the file's lines
             for role, minimum in minimums[school.level]:
-                count = len(holders.get(role.id, []))
+                count = len(holders.get(role.id, {}))
                 if count >= minimum:
                     continue
                 if where is None:
@@ -269,7 +282,7 @@ class QuotaMinimum(Rule):
             line = repo.locate(DISTRICT_FILE, ("offices",))
             for role in repo.roles.values():
                 minimum = role.quota.minimum
-                count = len(holders.get(role.id, []))
+                count = len(holders.get(role.id, {}))
                 if not minimum or not is_office_role(role) or count >= minimum or not repo.offices:
                     continue
                 yield self.finding(
@@ -391,7 +404,7 @@ class SchoolApprover(Rule):
         names = " or ".join(role_name(repo, r) for r in roles)
         for school, record in schools_in_scope(self.context):
             holders = school_holders(self.context, record) if record is not None else {}
-            people = {h.employee for r in roles for h in holders.get(r, [])}
+            people = {employee for r in roles for employee in holders.get(r, {})}
             if any(_qualified_approver(repo, e) for e in people):
                 continue
             file, line = where_line(repo, school.code, record)

@@ -241,9 +241,8 @@ class StaffTypeEligibility(Rule):
         limited = {r.id for r in repo.roles.values() if r.eligibility.staff_types}
         # Staff of a type that some limited role does not allow: nobody else can give a finding.
         allowed_by_all = set(StaffType).intersection(*(repo.roles[r].eligibility.staff_types for r in limited))
-        outside = {e for e, m in repo.staff.items() if m.staff_type not in allowed_by_all} if limited else set()
-        rows = [row for row in self.context.grant_rows
-                if row[2].employee in outside and not limited.isdisjoint(row[2].roles)] if outside else []
+        outside = self.context.staff_with("staff_type", set(StaffType) - allowed_by_all) if limited else []
+        rows = [row for row in self.context.rows_of(outside) if not limited.isdisjoint(row[2].roles)]
         for record, index, grant in rows:
             member = repo.staff.get(grant.employee)
             for position, role_id in enumerate(grant.roles):
