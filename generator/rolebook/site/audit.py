@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,6 @@ class AuditData:
 
     def __post_init__(self) -> None:
         self.by_location = by_location(self.accesses)
-        self.by_employee = by_employee(self.accesses)
         self.findings_at: dict[str, list[Finding]] = defaultdict(list)
         # (location, employee) -> findings: a report row looks its findings up instead of filtering
         # the location's findings once per row.
@@ -80,6 +81,43 @@ class AuditData:
                 self.findings_at[finding.location].append(finding)
                 if finding.employee:
                     self.findings_of[(finding.location, finding.employee)].append(finding)
+
+        self.role_names = {role_id: role.name for role_id, role in self.repo.roles.items()}
+        self._person_cells: dict[str, tuple[str, str, str]] = {}
+        self._commit_cells: dict[str, tuple[str, int | None, str | None, str, str]] = {}
+        # (grants file's code, index) -> the cells of a grant that reaches many locations.
+        self.reaching_grant_cells: dict[tuple[str, int], GrantCells] = {}
+
+    def person_cells(self, employee: str) -> tuple[str, str, str]:
+        """A report row's last name, first name and staff type of a person (also one not in the directory)."""
+        cells = self._person_cells.get(employee)
+        if cells is None:
+            person = self.repo.staff.get(employee)
+            if person is None:
+                cells = (NO_VALUE, "(not in the HR directory)", NO_VALUE)
+            else:
+                cells = (person.last_name, person.first_name,
+                         f"{person.staff_type.value.title()} ({person.position})")
+            self._person_cells[employee] = cells
+        return cells
+
+    def commit_cells(self, commit: Commit | None) -> tuple[str, int | None, str | None, str, str]:
+        """A report row's request label, PR number, commit sha, approvers and approval date."""
+        if commit is None:
+            return NO_VALUE, None, None, NO_VALUE, NO_VALUE
+        cells = self._commit_cells.get(commit.sha)
+        if cells is None:
+            approvers = commit.approvers
+            cells = (commit.request, commit.pr, commit.sha, ", ".join(approvers) if approvers else NO_VALUE,
+                     commit.date[:10])
+            self._commit_cells[commit.sha] = cells
+        return cells
+
+    @cached_property
+    def by_employee(self) -> dict[str, list[Access]]:
+        """Only the dashboard and the person index need this: worked out when they run, which at district
+        scale is while the reports are rendered in other processes (see site/render.py)."""
+        return by_employee(self.accesses)
 
     @property
     def commit_label(self) -> str:
@@ -120,40 +158,59 @@ def how_label(repo: Repository, access: Access) -> str:
 
 def location_rows(data: AuditData, code: str) -> list[Row]:
     """One row per grant reaching this location (a grant's roles together), ordered by name."""
-    repo = data.repo
     grouped: dict[tuple[str, int], list[Access]] = defaultdict(list)
     for access in data.by_location.get(code, []):
         grouped[(access.source.code, access.index)].append(access)
+    findings_of = data.findings_of
+    reaching = data.reaching_grant_cells
     rows = []
-    for accesses in grouped.values():
+    for key, accesses in grouped.items():
         first = accesses[0]
-        grant = first.grant
-        person = repo.staff.get(grant.employee)
-        role_ids = list(dict.fromkeys(a.role for a in accesses))
-        commit = data.history.introduced(first.source.file, grant.employee)
-        findings = data.findings_of.get((code, grant.employee), [])
+        shared = None if first.via == "direct" else reaching.get(key)
+        if shared is not None:  # a cluster or all-schools grant: the same cells at every location it reaches
+            cells = shared
+        else:
+            cells = grant_cells(data, accesses)
+            if first.via != "direct":
+                reaching[key] = cells
+        employee = cells[0]
+        findings = findings_of.get((code, employee), ())
         if first.source.code != code:
-            findings = findings + data.findings_of.get((first.source.code, grant.employee), [])
-        login = data.logins.get(grant.employee)
-        rows.append(Row(
-            location=code, employee=grant.employee,
-            last_name=person.last_name if person else NO_VALUE,
-            first_name=person.first_name if person else "(not in the HR directory)",
-            roles=[(r, repo.roles[r].name if r in repo.roles else r) for r in role_ids],
-            status=status_of(grant.expires, data.today),
-            last_login=login.isoformat() if login else NO_VALUE,
-            staff_type=f"{person.staff_type.value.title()} ({person.position})" if person else NO_VALUE,
-            expires=grant.expires.isoformat() if grant.expires else "never",
-            how=how_label(repo, first),
-            cluster=first.cluster,
-            request=commit.request if commit else NO_VALUE,
-            pr=commit.pr if commit else None, sha=commit.sha if commit else None,
-            approved_by=", ".join(commit.approvers) if commit and commit.approvers else NO_VALUE,
-            approved_on=commit.date[:10] if commit else NO_VALUE,
-            findings=list(dict.fromkeys(findings)),
-        ))
+            findings = [*findings, *findings_of.get((first.source.code, employee), ())]
+        rows.append(Row(code, *cells, findings=list(dict.fromkeys(findings)) if findings else []))
     rows.sort(key=lambda r: (r.last_name.lower(), r.first_name.lower(), r.employee))
     return rows
+
+
+GrantCells = tuple[str, str, str, list[tuple[str, str]], str, str, str, str, str, str | None, str, int | None,
+                   str | None, str, str]
+
+
+def grant_cells(data: AuditData, accesses: list[Access]) -> GrantCells:
+    """A report row's cells but its location and findings, in Row's order: from one grant's accesses.
+
+    A quarter of a million rows at district scale: what rows share (a person, a commit, a role's name)
+    comes from AuditData's memos."""
+    first = accesses[0]
+    source = first.source
+    grant = source.model.grants[first.index]
+    employee = grant.employee
+    role_ids = [first.role] if len(accesses) == 1 else list(dict.fromkeys(a.role for a in accesses))
+    role_names = data.role_names
+    login = data.logins.get(employee)
+    expires = grant.expires
+    last_name, first_name, staff_type = data.person_cells(employee)
+    return (
+        employee, last_name, first_name,
+        [(r, role_names.get(r, r)) for r in role_ids],
+        status_of(expires, data.today),
+        login.isoformat() if login else NO_VALUE,
+        staff_type,
+        expires.isoformat() if expires else "never",
+        "direct" if first.via == "direct" else how_label(data.repo, first),
+        first.cluster,
+        *data.commit_cells(data.history.introduced(source.file, employee)),
+    )
 
 
 def role_counts(data: AuditData, code: str) -> list[dict[str, Any]]:
@@ -281,24 +338,25 @@ def feed_item(repo: Repository, commit: Commit) -> dict[str, Any]:
 def people_index(data: AuditData, href: dict[str, str]) -> dict[str, Any]:
     """Everyone in the directory, and anyone holding access without being in it, with their access."""
     repo = data.repo
+    staff, by_employee, role_names, today = repo.staff, data.by_employee, data.role_names, data.today
+    # 75,000 people and 270,000 accesses at district scale: names and labels are looked up, not rebuilt.
+    location_names = {code: repo.location_name(code) for code in data.by_location}
+    by_place_and_role = attrgetter("location", "role")
     people = []
-    for employee in sorted(set(repo.staff) | set(data.by_employee)):
-        person = repo.staff.get(employee)
+    for employee in sorted(set(staff) | set(by_employee)):
+        person = staff.get(employee)
         rows = []
-        for access in sorted(data.by_employee.get(employee, []), key=lambda a: (a.location, a.role)):
-            grant = access.grant
-            role = repo.roles.get(access.role)
-            rows.append([access.location, repo.location_name(access.location),
-                         role.name if role else access.role, access.how,
-                         grant.expires.isoformat() if grant.expires else "never",
-                         status_of(grant.expires, data.today), href.get(access.location, ""),
-                         access.source.file])
-        people.append([
-            employee, person.last_name if person else NO_VALUE,
-            person.first_name if person else "(not in the HR directory)",
-            person.staff_type.value if person else NO_VALUE, person.position if person else NO_VALUE,
-            person.hr_status.value if person else "unknown", rows,
-        ])
+        for access in sorted(by_employee.get(employee, ()), key=by_place_and_role):
+            location = access.location
+            expires = access.source.model.grants[access.index].expires
+            rows.append([location, location_names[location], role_names.get(access.role, access.role),
+                         access.how, expires.isoformat() if expires else "never", status_of(expires, today),
+                         href.get(location, ""), access.source.file])
+        if person is None:
+            people.append([employee, NO_VALUE, "(not in the HR directory)", NO_VALUE, NO_VALUE, "unknown", rows])
+        else:
+            people.append([employee, person.last_name, person.first_name, person.staff_type.value,
+                           person.position, person.hr_status.value, rows])
     return {"commit": data.commit_label, "built_at": data.built_at.isoformat(timespec="seconds"),
             "columns": ["employee", "last_name", "first_name", "staff_type", "position", "hr_status", "access"],
             "access_columns": ["location", "location_name", "role", "how", "expires", "status", "page", "file"],

@@ -19,8 +19,9 @@ import multiprocessing
 import os
 import posixpath
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,8 +31,9 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from rolebook.gcpause import collector_paused, keep_loaded
 from rolebook.loading import Repository, load_catalog, load_repository
-from rolebook.site import audit, guide
+from rolebook.site import audit, guide, report
 from rolebook.site.exports import write_exports
 from rolebook.site.history import read_history
 from rolebook.site.markup import md, prose, title
@@ -81,6 +83,7 @@ def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("rolebook", "templates/site"), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,  # one build: no need to look at each template's file again on every use
     )
     env.filters["md"] = md
     env.filters["title"] = title
@@ -219,7 +222,21 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
     codes = [*repo.schools, *repo.offices]
     href = {code: f"audit/{'schools' if code in repo.schools else 'offices'}/{code}.md" for code in codes}
     headers = {code: audit.location_header(data, code) for code in codes}
-    _render_locations(LocationJob(env, pages, data, common, headers), codes)
+    with _locations_rendered(LocationJob(env, pages, data, common, headers), codes):
+        # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
+        clusters = _render_audit_indexes(env, pages, data, common, headers, href)
+    return [{"Audit": [
+        {"Dashboard": "audit/index.md"},
+        {"All locations": "audit/locations.md"},
+        {"Find a person": "audit/people.md"},
+        {"Local districts": [{c["cluster"].name: c["page"]} for c in clusters]},
+    ]}]
+
+
+def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any],
+                          headers: dict[str, dict[str, Any]], href: dict[str, str]) -> list[dict[str, Any]]:
+    """The district pages, all locations, the dashboard and the person index; returns the districts."""
+    repo = data.repo
     clusters: list[dict[str, Any]] = []
     for cluster in repo.clusters.values():
         schools = [headers[s.code] for s in repo.schools.values() if s.cluster == cluster.id]
@@ -232,22 +249,17 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
         **common, page="audit/locations.md", clusters=clusters, offices=offices, href=href))
     pages.write("audit/index.md", env.get_template("audit/dashboard.md.j2").render(
         **common, page="audit/index.md", board=audit.dashboard(data), href=href))
-    pages.write("audit/people.json", json.dumps(audit.people_index(data, {
-        code: link("audit/people.md", page) for code, page in href.items()}), ensure_ascii=False,
-        separators=(",", ":")))
+    with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
+        people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
+        pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
     pages.write("audit/people.md", env.get_template("audit/people.md.j2").render(
         **common, page="audit/people.md"))
-    return [{"Audit": [
-        {"Dashboard": "audit/index.md"},
-        {"All locations": "audit/locations.md"},
-        {"Find a person": "audit/people.md"},
-        {"Local districts": [{c["cluster"].name: c["page"]} for c in clusters]},
-    ]}]
+    return clusters
 
 
 @dataclass
 class LocationJob:
-    """What rendering the Security Audit Reports needs; forked workers inherit it (see _render_locations)."""
+    """What rendering the Security Audit Reports needs; forked workers inherit it (see _locations_rendered)."""
 
     env: Environment
     pages: Pages
@@ -260,6 +272,7 @@ class LocationJob:
         data, pages, common = self.data, self.pages, self.common
         location_template = self.env.get_template("audit/location.md.j2")
         report_template = self.env.get_template("audit/report.html.j2")
+        escaped = report.EscapedText()  # shared by the reports: most values recur from school to school
         for code in codes:
             folder = "schools" if code in data.repo.schools else "offices"
             page = f"audit/{folder}/{code}.md"
@@ -268,11 +281,12 @@ class LocationJob:
             stem = f"security-audit-{code}"
             write_exports(pages.docs / f"audit/{folder}", stem, f"Security Audit Report: {header['name']}",
                           audit.EXPORT_HEADER, [row.export() for row in rows], audit.export_preamble(data, header))
-            report = f"audit/{folder}/{code}.html"
-            pages.write(page, location_template.render(**common, page=page, header=header, report=report))
-            pages.write_fragment(f"rolebook/{report}", report_template.render(
-                **common, page=page, header=header, rows=rows, counts=audit.role_counts(data, code),
-                csv=f"{stem}.csv", xlsx=f"{stem}.xlsx", role_href=RoleLinks(page)))
+            html_report = f"audit/{folder}/{code}.html"
+            pages.write(page, location_template.render(**common, page=page, header=header, report=html_report))
+            pages.write_fragment(f"rolebook/{html_report}", report_template.render(
+                **common, page=page, header=header,
+                rows=report.access_table(rows, RoleLinks(page), common["repo_url"], escaped),
+                counts=audit.role_counts(data, code), csv=f"{stem}.csv", xlsx=f"{stem}.xlsx"))
 
 
 _job: LocationJob | None = None  # the job forked workers inherit: nothing large is pickled to them
@@ -283,20 +297,30 @@ def _render_share(codes: list[str]) -> None:
     _job.render(codes)
 
 
-def _render_locations(job: LocationJob, codes: list[str]) -> None:
-    """The reports are independent, so at district scale they are rendered by one forked worker per CPU
-    (the loaded data is shared with the workers by fork, not copied); small builds render in-process."""
+@contextmanager
+def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
+    """Render the reports while the with-block runs; they are done when it ends.
+
+    The reports are independent, so at district scale they are rendered by one forked worker per CPU
+    (the loaded data is shared with the workers by fork, not copied) while this process goes on with
+    the block; small builds render in-process, before the block."""
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(codes) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         job.render(codes)
+        yield
         return
     global _job
     _job = job
+    # Out of the collector's sight for good, as the loaded repository already is: otherwise each worker's
+    # collections walk the accesses and findings, writing to (so copying) the pages they share.
+    keep_loaded(len(job.data.accesses))
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for done in [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]:
-                done.result()
+            shares = [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]
+            yield
+            for share in shares:
+                share.result()
     finally:
         _job = None
 
