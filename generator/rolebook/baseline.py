@@ -1,8 +1,8 @@
 """Pull-request mode: the base revision of the data, and what the change touches.
 
-The base is read from Git (gitpython), never by checking anything out: the blobs of roles/, access/
-and .github/CODEOWNERS at the merge base are written to a temporary folder and loaded like any
-repository. The working tree (with uncommitted and untracked files) is the head.
+The base is read from Git (plain `git` plumbing, `rolebook.gitsource`), never by checking anything out:
+the blobs of roles/, access/ and .github/CODEOWNERS at the merge base are written to a temporary folder
+and loaded like any repository. The working tree (with uncommitted and untracked files) is the head.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import git
+from rolebook.gitsource import (
+    DATA_DIRS,
+    GitFailed,
+    inside_work_tree,
+    list_tree,
+    merge_base,
+    resolve_commit,
+    worktree_changes,
+    write_blobs,
+)
 
-from rolebook.gitops import repo_around
-
-DATA_DIRS = ("roles", "access")
 EXTRA_FILES = (".github/CODEOWNERS",)
 
 
@@ -28,7 +34,8 @@ class BaseUnavailable(Exception):
 @dataclass
 class Change:
     base_sha: str
-    changed: list[str]  # paths relative to the access repository root, posix style
+    changed: list[str]  # paths under roles/ and access/, relative to the access repository root, posix style
+    base_files: dict[str, str] = field(default_factory=dict)  # {path: blob id} under roles/ and access/ at base
 
     def scope(self) -> set[str] | None:
         """Location codes the change can affect, or None when it may affect everything.
@@ -48,69 +55,40 @@ class Change:
         return codes
 
 
-def _open(root: Path) -> tuple[git.Repo, str]:
-    found = repo_around(root)
-    if found is None:
-        raise BaseUnavailable(f"{root} is not inside a Git repository")
-    repo, prefix = found
-    return repo, prefix + "/" if prefix else ""
-
-
-def resolve_base(root: Path, ref: str) -> tuple[git.Repo, git.Commit, str]:
-    repo, prefix = _open(root)
+def resolve_base(root: Path, ref: str) -> str:
+    """The commit to compare with: where the branch started from `ref`, not later work on the base branch."""
     try:
-        target = repo.commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError) as exc:
+        target = resolve_commit(root, ref)
+    except GitFailed as exc:
+        if not inside_work_tree(root):
+            raise BaseUnavailable(f"{root} is not inside a Git repository") from exc
         raise BaseUnavailable(f"unknown Git revision '{ref}'") from exc
-    try:  # compare with where the branch started, not with later work on the base branch
-        bases = repo.merge_base(target, repo.head.commit)
-        base = bases[0] if bases else target
-    except (ValueError, git.GitCommandError):
-        base = target
-    return repo, base, prefix
+    return merge_base(root, target, "HEAD") or target  # no HEAD yet, or unrelated histories: the ref itself
 
 
 def changed_files(root: Path, ref: str) -> Change:
-    """Files that differ between the merge base and the working tree, untracked ones included."""
-    repo, base, prefix = resolve_base(root, ref)
-    paths: set[str] = set()
-    for diff in base.diff(None):
-        for path in (diff.a_path, diff.b_path):
-            if path and path.startswith(prefix):
-                paths.add(path[len(prefix):])
-    for path in repo.untracked_files:
-        if path.startswith(prefix):
-            paths.add(path[len(prefix):])
-    return Change(base.hexsha, sorted(paths))
+    """Files under roles/ and access/ that differ between the merge base and the working tree, untracked
+    ones included (nothing else can change the scope)."""
+    base = resolve_base(root, ref)
+    try:
+        return Change(base, *worktree_changes(root, base))
+    except GitFailed as exc:
+        raise BaseUnavailable(f"cannot compare the working tree with {ref}: {exc}") from exc
 
 
 @contextmanager
 def base_tree(root: Path, ref: str) -> Iterator[Path]:
     """A temporary folder holding the base revision's roles/, access/ and CODEOWNERS."""
-    _repo, base, prefix = resolve_base(root, ref)
+    base = resolve_base(root, ref)
     with tempfile.TemporaryDirectory(prefix="rolebook-base-") as folder:
         target = Path(folder)
-        for name in DATA_DIRS:
-            try:
-                tree = base.tree / (prefix + name)
-            except KeyError:
-                continue
-            for item in tree.traverse():
-                if isinstance(item, git.Blob):
-                    _write_blob(target, str(item.path)[len(prefix):], item)
-        for name in EXTRA_FILES:
-            try:
-                blob = base.tree / (prefix + name)
-            except KeyError:
-                continue
-            if isinstance(blob, git.Blob):
-                _write_blob(target, name, blob)
+        try:
+            listed = list_tree(root, base, DATA_DIRS + EXTRA_FILES)
+            # CODEOWNERS itself: a folder of that name is not it
+            write_blobs(root, {path: blob for path, blob in listed.items()
+                               if path in EXTRA_FILES or path.startswith(tuple(f"{d}/" for d in DATA_DIRS))}, target)
+        except GitFailed as exc:
+            raise BaseUnavailable(f"cannot read the files of {ref}: {exc}") from exc
         (target / "access").mkdir(exist_ok=True)
         (target / "roles").mkdir(exist_ok=True)
         yield target
-
-
-def _write_blob(target: Path, relative: str, blob: git.Blob) -> None:
-    path = target / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(blob.data_stream.read())

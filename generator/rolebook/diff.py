@@ -37,10 +37,14 @@ class AccessChange:
         return "gains" if self.change == "added" else "loses"
 
 
-def access_diff(base_repo: Repository, head_repo: Repository) -> list[AccessChange]:
-    """Changes from base to head, sorted by location, person and role. Removals before additions."""
-    before = _index(effective_access(base_repo))
-    after = _index(effective_access(head_repo))
+def access_diff(base_repo: Repository, head_repo: Repository, *, before_access: list[Access] | None = None,
+                after_access: list[Access] | None = None) -> list[AccessChange]:
+    """Changes from base to head, sorted by location, person and role. Removals before additions.
+
+    `before_access` and `after_access`: the effective access of each side, when the caller has it already.
+    """
+    before = _index(before_access if before_access is not None else effective_access(base_repo))
+    after = _index(after_access if after_access is not None else effective_access(head_repo))
     changes = [_change(head_repo, base_repo, a, "added") for key, a in after.items() if key not in before]
     changes += [_change(head_repo, base_repo, a, "removed") for key, a in before.items() if key not in after]
     changes.sort(key=lambda c: (c.location, c.name or c.employee, c.employee, c.change != "removed", c.role))

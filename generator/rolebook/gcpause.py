@@ -38,3 +38,25 @@ def keep_loaded(grant_count: int) -> None:
     """
     if grant_count >= LARGE_REPOSITORY_GRANTS:
         gc.freeze()
+
+
+@contextmanager
+def collector_off_for_command() -> Iterator[None]:
+    """Run a short command's whole work, imports included, with the cyclic collector off.
+
+    A pull-request check imports pydantic, the models and the rules and loads a few thousand records:
+    with the collector on, its walks over everything already imported cost as much as the checking
+    itself. On the way out, everything allocated in the block joins the oldest generation at once
+    (`gc.freeze` then `gc.unfreeze`: two list splices that also reset the allocation counts), so the
+    first collection after the block does not walk it all either; a later full collection still frees
+    whatever cycles it holds, so a long-running caller (a test run) leaks nothing. If something was
+    frozen meanwhile (`keep_loaded`: a full load of a large repository), everything stays frozen.
+    """
+    with collector_paused():
+        try:
+            yield
+        finally:
+            frozen_by_others = gc.get_freeze_count() > 0
+            gc.freeze()
+            if not frozen_by_others:
+                gc.unfreeze()

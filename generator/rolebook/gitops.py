@@ -18,11 +18,12 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import git
-from gitdb.base import IStream
+from typing import TYPE_CHECKING
 
 from rolebook.fileio import write_atomic
+
+if TYPE_CHECKING:  # GitPython is imported by the functions that commit: the rules only need last_commit_of
+    import git
 
 
 class BranchError(Exception):
@@ -38,19 +39,10 @@ class BranchResult:
     changed: bool  # the change differs from the base at all
 
 
-def repo_around(path: Path) -> tuple[git.Repo, str] | None:
-    """The Git repository around `path` and `path`'s folder inside it ('' at the top), or None."""
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    top = Path(repo.working_tree_dir or path).resolve()
-    prefix = path.resolve().relative_to(top).as_posix()
-    return repo, "" if prefix == "." else prefix
-
-
 def open_repo(root: Path, *, inside: bool = False) -> git.Repo:
     """The repository at `root` (`inside`: the one around it, for commits made in the working tree)."""
+    import git
+
     try:
         repo = git.Repo(root, search_parent_directories=inside)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -123,6 +115,8 @@ def _commit_in_worktree(root: Path, branch: str | None, files: Mapping[str, str 
 
 def _commit_beside_worktree(root: Path, branch: str, files: Mapping[str, str | None],
                             message: str) -> BranchResult:
+    import git
+
     repo = open_repo(root)
     if not repo.head.is_detached and repo.active_branch.name == branch:
         raise BranchError(f"branch {branch} is checked out; switch to the base branch (e.g. main) and run again")
@@ -145,6 +139,9 @@ def _commit_beside_worktree(root: Path, branch: str, files: Mapping[str, str | N
 
 
 def _tree_with(repo: git.Repo, base: str, files: Mapping[str, str | None]) -> str:
+    import git
+    from gitdb.base import IStream
+
     with tempfile.TemporaryDirectory(prefix="rolebook-index-") as folder:
         env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
         repo.git.read_tree(base, env=env)
@@ -160,6 +157,8 @@ def _tree_with(repo: git.Repo, base: str, files: Mapping[str, str | None]) -> st
 
 def last_commit_of(root: Path, relative: str) -> str | None:
     """The commit that last changed a file (the evidence a review was merged), or None outside Git."""
+    import git
+
     try:
         repo = git.Repo(root, search_parent_directories=True)
         found = repo.git.log("-1", "--first-parent", "--format=%H", "--", relative)  # the merge, on main

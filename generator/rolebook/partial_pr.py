@@ -6,7 +6,8 @@ records of people not involved. What the loaded data cannot answer exactly is le
 
 - findings about a school whose grants file was not read (access reviews, overdue reviews);
 - forbidden role combinations (RB407, per person across every file) except for the people whose grants
-  the change touches: the grants files that name them are found with `git grep` and read too;
+  the change touches: the grants files that name them are found with `git grep` and read too (when the
+  policy forbids any combination at all);
 - CODEOWNERS (RB601), which needs every school's approvers: said in a note.
 
 Anything else (roles, policy, district, groups, staff, offices, review files or other files in a school's
@@ -17,15 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rolebook.findings import Finding
-from rolebook.gitsource import GitFailed, changed_between, grep_files, list_tree
+from rolebook.gitsource import grep_files
 from rolebook.loading import Repository
 from rolebook.loading.partial import WORKTREE, ContentStore, PartialSession
 
-if TYPE_CHECKING:  # imported lazily at run time: the report pulls in templates
+if TYPE_CHECKING:  # annotations only; at run time the report is imported lazily (it pulls in templates)
+    from rolebook.approvals.revisions import GitRevisions
+    from rolebook.baseline import Change
     from rolebook.report import Validation
 
 _SCHOOL_GRANTS = re.compile(r"^access/schools/([^/]+)/grants\.yaml$")
@@ -41,16 +45,16 @@ def _data_paths(changed: list[str]) -> list[str]:
     return [p for p in changed if p.startswith(_DATA)]
 
 
-def _needed(files: dict[str, str], schools: set[str]) -> list[str]:
-    """Content keys a partial load of `files` reads: everything but other schools' grants files."""
-    keys = []
+def _needed(files: dict[str, str], schools: set[str]) -> dict[str, str]:
+    """{path: content key} of what a partial load of `files` reads: everything but other schools' grants files."""
+    needed = {}
     for path, key in files.items():
         if path.startswith("access/schools/"):
             match = _SCHOOL_GRANTS.match(path)
             if match is None or match.group(1) not in schools:
                 continue
-        keys.append(key)
-    return keys
+        needed[path] = key
+    return needed
 
 
 def changed_people(base: Repository, head: Repository, schools: set[str]) -> set[str]:
@@ -79,9 +83,34 @@ def keep_finding(finding: Finding, repo: Repository, complete_people: set[str]) 
     return not (loaded is not None and finding.location in repo.schools and finding.location not in loaded)
 
 
+def base_identities(base: Repository, today: dt.date, scope: set[str], codes: set[str]) -> set[tuple[str, ...]]:
+    """The identities of the base's findings by the rules `codes` (those that found something in the head).
+
+    An identity starts with its rule's code, so a head finding can only be matched by a finding of the
+    same rule: running just those rules on the base tells old from new exactly as running them all
+    (`check.run_rules`) does, without the rest of the work. Rules the base's policy turns off find nothing.
+    """
+    from rolebook.gcpause import collector_paused
+    from rolebook.rules import Context, all_rules
+
+    found: set[tuple[str, ...]] = set()
+    context = Context(repo=base, today=today, scope=scope)
+    settings = base.policy.rules
+    with collector_paused():
+        for rule_class in all_rules():
+            setting = settings.get(rule_class.code)
+            if rule_class.code in codes and (setting is None or setting.severity != "off"):
+                found.update(finding.identity() for finding in rule_class(context).check())
+    return found
+
+
 # ---------------------------------------------------------------------- validate --base
-def pull_request_partial(root: Path, ref: str, today: dt.date) -> Validation | None:
-    """`validate --base REF` on a partial load (a `Validation`), or None to load everything."""
+def pull_request_partial(root: Path, ref: str, today: dt.date,
+                         pending_change: Callable[[], Change] | None = None) -> Validation | None:
+    """`validate --base REF` on a partial load (a `Validation`), or None to load everything.
+
+    `pending_change`: `baseline.changed_files(root, ref)` started earlier (`gitsource.in_background`).
+    """
     from rolebook.baseline import BaseUnavailable, changed_files
     from rolebook.check import Report, run_rules
     from rolebook.diff import access_diff
@@ -89,45 +118,46 @@ def pull_request_partial(root: Path, ref: str, today: dt.date) -> Validation | N
     from rolebook.request_checks import request_checks
 
     try:
-        change = changed_files(root, ref)
+        change = pending_change() if pending_change is not None else changed_files(root, ref)
     except BaseUnavailable:
         return None  # the full path says so, with its hint
     scope = change.scope()
     data = _data_paths(change.changed)
     if scope is None or not all(_SCHOOL_GRANTS.match(p) for p in data):
         return None
-    try:
-        base_files = list_tree(root, change.base_sha)
-    except GitFailed:
-        return None
+    base_files = change.base_files
     store = ContentStore(root)
     head_files = {}
     for path, key in base_files.items():
         if path in data:
             continue
         head_files[path] = key
-        store.local.setdefault(key, root / path)
+        store.local.setdefault(key, path)
     for path in data:
         if (root / path).is_file():
             head_files[path] = WORKTREE + path
-    store.prefetch(_needed(base_files, scope) + _needed(head_files, scope))
+    store.prefetch([*_needed(base_files, scope).values(), *_needed(head_files, scope).values()])
     session = PartialSession(root, store)
     schools = set(scope)
     base, head = session.load(base_files, schools), session.load(head_files, schools)
     if base is None or head is None:
         return None
     people = changed_people(base, head, scope)
-    others = {m.group(1) for p in grep_files(root, sorted(people), "access/schools")
-              if (m := _SCHOOL_GRANTS.match(p))} - schools
+    others: set[str] = set()
+    # Only a forbidden combination (RB407) needs every file that names a person: with none in either
+    # policy (the default) there is nothing to look for.
+    if base.policy.forbidden_combinations or head.policy.forbidden_combinations:
+        others = {m.group(1) for p in grep_files(root, sorted(people), "access/schools")
+                  if (m := _SCHOOL_GRANTS.match(p))} - schools
     if others:  # every file that names them: their combinations of roles are then known in full
         schools |= others
-        store.prefetch(_needed(base_files, schools))
+        store.prefetch(list(_needed(base_files, schools).values()))
         base, head = session.load(base_files, schools), session.load(head_files, schools)
         if base is None or head is None:
             return None
     head_report = run_rules(head, today, scope=scope, base=base)
     findings = [f for f in head_report.findings if keep_finding(f, head, people)]
-    old = {f.identity() for f in run_rules(base, today, scope=scope).findings}
+    old = base_identities(base, today, scope, {f.code for f in findings})
     report = Report(findings=[f for f in findings if f.identity() not in old],
                     preexisting=[f for f in findings if f.identity() in old])
     notes = [CODEOWNERS_NOTE] if (root / ".github").is_dir() else []
@@ -137,24 +167,20 @@ def pull_request_partial(root: Path, ref: str, today: dt.date) -> Validation | N
 
 
 # ---------------------------------------------------------------------- the approval gate
-def partial_revisions(root: Path, base_sha: str, start_sha: str, head_sha: str) -> tuple[
-        Repository, Repository, Repository, list[str]] | None:
-    """(base, merge base, head, changed files) loaded partially, or None to load everything."""
-    try:
-        changed = changed_between(root, start_sha, head_sha)
-        data = _data_paths(changed)
-        matches = [_SCHOOL_FILE.match(p) for p in data]
-        if not all(matches):
-            return None
-        schools = {m.group(1) for m in matches if m}
-        listings = {sha: list_tree(root, sha) for sha in dict.fromkeys((base_sha, start_sha, head_sha))}
-    except GitFailed:
+def partial_revisions(root: Path, found: GitRevisions) -> tuple[Repository, Repository, Repository] | None:
+    """(base, merge base, head) loaded partially, or None to load everything."""
+    data = _data_paths(found.changed_files)
+    matches = [_SCHOOL_FILE.match(p) for p in data]
+    if not all(matches):
         return None
+    schools = {m.group(1) for m in matches if m}
     store = ContentStore(root)
-    store.prefetch([key for files in listings.values() for key in _needed(files, schools)])
+    needed = {path: key for files in found.listings.values() for path, key in _needed(files, schools).items()}
+    store.adopt_worktree(needed)  # the files the working tree holds unchanged (the staff file...)
+    store.prefetch(list(needed.values()))
     session = PartialSession(root, store)
-    loaded = {sha: session.load(files, schools) for sha, files in listings.items()}
-    base, start, head = loaded[base_sha], loaded[start_sha], loaded[head_sha]
+    loaded = {sha: session.load(files, schools) for sha, files in found.listings.items()}
+    base, start, head = loaded[found.base_sha], loaded[found.merge_base_sha], loaded[found.head_sha]
     if base is None or start is None or head is None:
         return None
-    return base, start, head, changed
+    return base, start, head

@@ -37,9 +37,9 @@ class GrantChange:
     details: tuple[str, ...] = ()  # for "changes": what changed, e.g. "expires 2027-07-31 -> 2028-01-31"
 
 
-def _index(repo: Repository) -> dict[Key, tuple[list[str], Access]]:
+def _index(accesses: list[Access]) -> dict[Key, tuple[list[str], Access]]:
     found: dict[Key, tuple[list[str], Access]] = {}
-    for access in effective_access(repo):
+    for access in accesses:
         key = (access.employee, access.source.code, access.role, access.via, access.cluster)
         entry = found.setdefault(key, ([], access))
         if access.location not in entry[0]:
@@ -72,7 +72,8 @@ def grant_changes(base: Repository, head: Repository) -> list[GrantChange]:
     """Gains and losses from the shared effective-access diff (rolebook.diff), grouped per grant, plus
     grants whose access stays but whose terms change (an extended expiry, a status)."""
     grouped: dict[tuple[str, str, str, str, str, str | None], tuple[LocationKind, list[str]]] = {}
-    for item in access_diff(base, head):
+    before_access, after_access = effective_access(base), effective_access(head)  # resolved once, used twice
+    for item in access_diff(base, head, before_access=before_access, after_access=after_access):
         source = _source(item.file)
         if source is None:
             continue
@@ -82,10 +83,12 @@ def grant_changes(base: Repository, head: Repository) -> list[GrantChange]:
         entry[1].append(item.location)
     changes = [GrantChange(kind, employee, role, code, entry[0], via, cluster, tuple(sorted(entry[1])))
                for (kind, employee, code, role, via, cluster), entry in grouped.items()]
-    before, after = _index(base), _index(head)
+    before, after = _index(before_access), _index(after_access)
     for key in before.keys() & after.keys():
         employee, code, role, via, cluster = key
         (_, old), (locations, new) = before[key], after[key]
+        if old.grant is new.grant:  # one model for both sides (a file the change left alone): same terms
+            continue
         old_attrs, new_attrs = _attributes(old.grant), _attributes(new.grant)
         details = tuple(f"{name} {old_attrs[name]} -> {new_attrs[name]}"
                         for name in old_attrs if old_attrs[name] != new_attrs[name])

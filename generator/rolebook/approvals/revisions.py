@@ -1,4 +1,12 @@
-"""Two revisions of the access data, read straight from Git (never from the working tree)."""
+"""Two revisions of the access data, as Git holds them (never as the working tree has changed them).
+
+Two steps: `read_git` asks Git which commits the refs name, where the pull request started, which
+files it changes and what each commit holds (plain `git` plumbing, `rolebook.gitsource`: the gate is a
+required check on every push, and importing GitPython would cost more than all of its Git processes);
+`revisions` then loads them. This module imports nothing heavy, so the Git step can run while the
+models are imported. (The partial load may read a file from the working tree, but only when its content
+hashes to the very blob.)
+"""
 
 from __future__ import annotations
 
@@ -6,15 +14,34 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-
-import git
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rolebook.approvals import BadInput
-from rolebook.gitops import repo_around
-from rolebook.loading import LoadFailed, Repository, load_repository
+from rolebook.gitsource import (
+    GitFailed,
+    changed_between,
+    inside_work_tree,
+    list_tree,
+    merge_base,
+    resolve_commit,
+    side_by_side,
+    write_blobs,
+)
 
-DATA_DIRS = ("roles", "access")
+if TYPE_CHECKING:  # the loaders and models are imported when the revisions are loaded
+    from rolebook.loading import Repository
+
+
+@dataclass
+class GitRevisions:
+    """What Git says about a pull request, before anything is loaded."""
+
+    base_sha: str
+    merge_base_sha: str
+    head_sha: str
+    changed_files: list[str]  # relative to the access repository, merge base to head
+    listings: dict[str, dict[str, str]]  # commit -> {path: blob id} under roles/ and access/
 
 
 @dataclass
@@ -24,82 +51,59 @@ class Revisions:
     head: Repository
     base_sha: str
     head_sha: str
-    changed_files: list[str]  # repository-relative, merge base to head
+    changed_files: list[str]  # relative to the access repository, merge base to head
 
 
-def open_git(path: Path) -> tuple[git.Repo, str]:
-    """The Git repository around `path`, and `path`'s prefix inside it ('' at the top)."""
-    found = repo_around(path)
-    if found is None:
-        raise BadInput(f"{path} is not inside a Git repository")
-    return found
-
-
-def resolve_commit(repo: git.Repo, ref: str) -> git.Commit:
+def _commit(path: Path, ref: str) -> str:
     try:
-        return repo.commit(repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
-    except (git.BadName, ValueError, git.GitCommandError) as exc:
+        return resolve_commit(path, ref)
+    except GitFailed as exc:
+        if not inside_work_tree(path):
+            raise BadInput(f"{path} is not inside a Git repository") from exc
         raise BadInput(f"unknown revision '{ref}': fetch it first (actions/checkout needs fetch-depth: 0)") \
             from exc
 
 
-def export(commit: git.Commit, prefix: str, dest: Path) -> Path:
-    """Write the roles/ and access/ folders of `commit` under dest; nothing else is needed to load."""
-    for folder in DATA_DIRS:
-        path = f"{prefix}/{folder}" if prefix else folder
-        try:
-            tree = commit.tree / path
-        except KeyError:
-            continue
-        for item in tree.traverse():
-            if not isinstance(item, git.Blob):
-                continue
-            relative = PurePosixPath(item.path).relative_to(prefix) if prefix else PurePosixPath(item.path)
-            target = dest.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(item.data_stream.read())
-    return dest
-
-
-def load_at(commit: git.Commit, prefix: str, dest: Path, label: str) -> Repository:
+def read_git(path: Path, base_ref: str, head_ref: str) -> GitRevisions:
+    """The commits, the changed files and each commit's listing; independent Git processes side by side."""
+    base, head = side_by_side(lambda: _commit(path, base_ref), lambda: _commit(path, head_ref))
+    start = merge_base(path, base, head) or base
+    shas = list(dict.fromkeys((base, start, head)))
     try:
-        return load_repository(export(commit, prefix, dest))
+        changed, *trees = side_by_side(lambda: changed_between(path, start, head),
+                                       *[lambda sha=sha: list_tree(path, sha) for sha in shas])
+    except GitFailed as exc:
+        raise BadInput(f"cannot read {start[:12]}..{head[:12]} from Git: {exc}") from exc
+    return GitRevisions(base, start, head, changed, dict(zip(shas, trees, strict=True)))
+
+
+def load_at(path: Path, commit: str, files: dict[str, str], dest: Path, label: str) -> Repository:
+    """Load `files` ({path: blob id}, the roles/ and access/ folders of `commit`), written out under `dest`."""
+    from rolebook.loading import LoadFailed, load_repository
+
+    try:
+        return load_repository(write_blobs(path, files, dest))
+    except GitFailed as exc:
+        raise BadInput(f"the {label} revision {commit[:12]} cannot be read from Git: {exc}") from exc
     except LoadFailed as failed:
         first = failed.errors[0]
-        raise BadInput(f"the {label} revision {commit.hexsha[:12]} cannot be loaded: "
+        raise BadInput(f"the {label} revision {commit[:12]} cannot be loaded: "
                        f"{first.file}:{first.line}: {first.message} ({len(failed.errors)} problem(s))") from failed
 
 
-def changed_files(start: git.Commit, head: git.Commit, prefix: str) -> list[str]:
-    paths: set[str] = set()
-    for diff in start.diff(head):
-        for path in (diff.a_path, diff.b_path):
-            if path is None:
-                continue
-            if prefix:
-                if not path.startswith(prefix + "/"):
-                    continue
-                path = path[len(prefix) + 1:]
-            paths.add(path)
-    return sorted(paths)
-
-
 @contextmanager
-def revisions(path: Path, base_ref: str, head_ref: str) -> Iterator[Revisions]:
-    repo, prefix = open_git(path)
-    base, head = resolve_commit(repo, base_ref), resolve_commit(repo, head_ref)
-    starts = repo.merge_base(base, head)
-    start = starts[0] if starts and isinstance(starts[0], git.Commit) else base
+def revisions(path: Path, found: GitRevisions) -> Iterator[Revisions]:
+    base, start, head, listings = found.base_sha, found.merge_base_sha, found.head_sha, found.listings
     from rolebook.partial_pr import partial_revisions  # a change to schools' folders only: read just those
 
-    partial = partial_revisions(path, base.hexsha, start.hexsha, head.hexsha)
+    partial = partial_revisions(path, found)
     if partial is not None:
-        yield Revisions(partial[0], partial[1], partial[2], base.hexsha, head.hexsha, partial[3])
+        yield Revisions(*partial, base, head, found.changed_files)
         return
     with tempfile.TemporaryDirectory(prefix="rolebook-approvals-") as tmp:
         root = Path(tmp)
-        base_repo = load_at(base, prefix, root / "base", "base")
-        start_repo = base_repo if start.hexsha == base.hexsha else load_at(start, prefix, root / "start", "merge-base")
-        head_repo = load_at(head, prefix, root / "head", "head")
-        yield Revisions(base_repo, start_repo, head_repo, base.hexsha, head.hexsha,
-                        changed_files(start, head, prefix))
+        base_repo = load_at(path, base, listings[base], root / "base", "base")
+        start_repo = base_repo if start == base else load_at(path, start, listings[start], root / "start",
+                                                             "merge-base")
+        head_repo = load_at(path, head, listings[head], root / "head", "head")
+        yield Revisions(base_repo, start_repo, head_repo, base, head, found.changed_files)

@@ -14,10 +14,7 @@ from typing import Any
 import click
 
 from rolebook.approvals import BadInput
-from rolebook.approvals.gate import apply_approvals, requirements
-from rolebook.approvals.render import render_markdown
 from rolebook.approvals.reviews import PullRequest, Review, approvals, merge, parse_event, parse_review_list
-from rolebook.approvals.revisions import revisions
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -29,6 +26,7 @@ from rolebook.commands.common import (
     today,
 )
 from rolebook.fileio import write_atomic
+from rolebook.gcpause import collector_off_for_command
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -96,14 +94,28 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
         raise BadInput("give --base and --head, or --event with a pull_request payload")
     if not author:
         raise BadInput("give --author, or --event with a pull_request payload (its user.login)")
-    with revisions(find_repo(repo_path), base_ref, head_ref) as revs:
-        result = requirements(revs, author, today())
+    root = find_repo(repo_path)
+    with collector_off_for_command():  # the imports too: the gate is short
+        from rolebook.approvals.revisions import read_git, revisions
+        from rolebook.gitsource import in_background
+
+        # Git reads the revisions while this thread imports the models and loaders (the gate's bulk).
+        found = in_background(lambda: read_git(root, base_ref, head_ref))
+        from rolebook.approvals.gate import apply_approvals, requirements
+
+        with revisions(root, found()) as revs:
+            result = requirements(revs, author, today())
     approved = approvals(merge(event_reviews, listed), result.head_sha, author)
     apply_approvals(result, approved)
-    markdown = render_markdown(result)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = ""
+    if output_format == "markdown" or summary_file is not None or step_summary:
+        from rolebook.approvals.render import render_markdown  # Jinja: only when the checklist is shown
+
+        markdown = render_markdown(result)
     if summary_file is not None:
         write_atomic(summary_file, markdown)
-    if step_summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+    if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     if output_format == "json":

@@ -73,22 +73,36 @@ def command(base_ref: str | None, full: bool, output_format: str, summary_file: 
 def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, color: bool,
             with_summary: bool) -> dict[str, object]:
     """Load, check and render: what the command prints, its Markdown summary and whether it blocks."""
-    from rolebook.check import run_rules
-    from rolebook.report import Validation, markdown
-
     when = today()
     if base_ref is None:
+        from rolebook.check import run_rules
+        from rolebook.report import Validation
+
         result = Validation(report=run_rules(load_or_exit(root), when), today=when)
     else:
-        from rolebook.partial_pr import pull_request_partial  # a change to schools' grants files only
+        from rolebook.gcpause import collector_off_for_command
 
-        partial = None if full else pull_request_partial(root, base_ref, when)
-        result = partial if partial is not None else _pull_request(root, load_or_exit(root), base_ref, full)
+        with collector_off_for_command():  # the imports too: a pull-request check is short
+            from rolebook.baseline import changed_files
+            from rolebook.gitsource import in_background
+
+            # Git compares the working tree with the base while this thread imports the models and rules.
+            pending = None if full else in_background(lambda: changed_files(root, base_ref))
+            from rolebook.partial_pr import pull_request_partial  # a change to schools' grants files only
+
+            partial = None if pending is None else pull_request_partial(root, base_ref, when, pending)
+            result = partial if partial is not None else _pull_request(root, load_or_exit(root), base_ref, full)
     printed = io.StringIO()
     with redirect_stdout(printed):
         _emit(result, output_format, color)
     return {"output": printed.getvalue(), "blocking": bool(result.blocking),
-            "summary": markdown.render(result) if with_summary else None}
+            "summary": _markdown(result) if with_summary else None}
+
+
+def _markdown(result: Validation) -> str:
+    from rolebook.report import markdown  # Jinja: imported only when a summary is written
+
+    return markdown.render(result)
 
 
 def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validation:
@@ -125,15 +139,19 @@ def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validat
 
 
 def _emit(result: Validation, output_format: str, color: bool | None) -> None:
-    from rolebook.report import github, json_format, markdown, text
-
     if output_format == "json":
+        from rolebook.report import json_format
+
         echo_json(json_format.render(result))
     elif output_format == "markdown":
-        click.echo(markdown.render(result), nl=False)
+        click.echo(_markdown(result), nl=False)
     elif output_format == "github":
+        from rolebook.report import github
+
         click.echo(github.render(result), color=False)
     else:
+        from rolebook.report import text
+
         if color is None:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(text.render(result), color=color)

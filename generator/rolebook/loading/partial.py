@@ -17,6 +17,7 @@ reports problems the usual way. `Repository.loaded_locations` says which schools
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,6 +46,7 @@ from rolebook.models import (
     LocationKind,
     Policy,
     Role,
+    StaffFile,
     StaffMember,
 )
 
@@ -62,7 +64,9 @@ class ContentStore:
 
     def __init__(self, root: Path):
         self.root = root
-        self.local: dict[str, Path] = {}  # key -> a working-tree file with exactly that content
+        # key -> a working-tree file (relative to root) with exactly that content; a Path is made only
+        # for the few files read, not for every file of the listing
+        self.local: dict[str, str] = {}
         self.contents: dict[str, bytes] = {}
 
     def prefetch(self, keys: list[str]) -> None:
@@ -70,17 +74,39 @@ class ContentStore:
         missing = [k for k in keys if k not in self.contents and k not in self.local and not k.startswith(WORKTREE)]
         self.contents.update(read_blobs(self.root, missing))
 
+    def adopt_worktree(self, files: dict[str, str]) -> None:
+        """Take from the working tree each of `files` ({path: blob id}) whose content there is that very
+        blob, as Git hashes it: reading and hashing the 14 MB staff file costs less than inflating it
+        from Git's pack, and the bytes are the same. Any other file is left to `prefetch`."""
+        for path, key in files.items():
+            if key in self.contents or key in self.local or key.startswith(WORKTREE):
+                continue
+            try:
+                data = (self.root / path).read_bytes()
+            except OSError:
+                continue
+            if _blob_id(data, len(key)) == key:
+                self.contents[key] = data
+
     def read(self, key: str) -> bytes:
         if key not in self.contents:
             if key.startswith(WORKTREE):
                 self.contents[key] = (self.root / key.removeprefix(WORKTREE)).read_bytes()
             elif key in self.local:
-                self.contents[key] = self.local[key].read_bytes()
+                self.contents[key] = (self.root / self.local[key]).read_bytes()
             else:
                 self.prefetch([key])
                 if key not in self.contents:
                     raise _Unusable(f"blob {key} is missing")
         return self.contents[key]
+
+
+def _blob_id(data: bytes, length: int) -> str:
+    """Git's object id of a blob holding `data` (SHA-1, or SHA-256 for 64-digit ids)."""
+    digest = hashlib.sha256() if length == 64 else hashlib.sha1()  # noqa: S324 - Git's object names
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------- the staff directory
@@ -96,9 +122,10 @@ class StaffScan:
     """
 
     text: str
-    starts: list[int]  # offset of each item's "- "
+    starts: list[int] | None  # offset of each item's line; None: found when needed (`_spans`)
     block_end: int
     by_employee: dict[str, int]  # employee number -> item index
+    item: str = ""  # "\n" + the records' indentation + "- "
     members: dict[str, StaffMember | None] = field(default_factory=dict)
 
     @classmethod
@@ -117,21 +144,50 @@ class StaffScan:
         between = text[key.end():first.start()]
         if any(line.strip() and not line.lstrip().startswith("#") for line in between.split("\n")):
             raise _Unusable("unexpected content after staff:")
+        return cls._plain(text, first.start(), indent) or cls._general(text, first.start(), indent)
+
+    @classmethod
+    def _plain(cls, text: str, first: int, indent: int) -> StaffScan | None:
+        """The layout every writer of the file produces, proved in a few passes that run in C, or None.
+
+        The records run to the end of the file, and every line from the first record on is either a
+        record's first line, exactly `- employee: "N"`, or indented deeper than the record's keys
+        (nothing blank, no comment, nothing less indented). Counting the lines of each kind proves it
+        without looking at 75,000 records one by one in Python; where each wanted record starts is then
+        found when it is needed (`_spans`).
+        """
+        item = "\n" + " " * indent + "- "
+        end = len(text) - 1  # the newline that ends the last line starts no line
+        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first - 1)
+        # Each match starts at its own line (matches cannot overlap), and a deeper line is no match.
+        deeper = "\n" + " " * (indent + 2)
+        if len(leading) + text.count(deeper, first - 1, end) != text.count("\n", first - 1, end):
+            return None
+        if deeper + "employee:" in text:  # a second employee number in a record: the general scan refuses it
+            return None
+        numbered = dict(zip(leading, range(len(leading)), strict=True))
+        if len(numbered) != len(leading):
+            raise _Unusable("an employee number listed twice")
+        return cls(text, None, len(text), numbered, item)
+
+    @classmethod
+    def _general(cls, text: str, first_start: int, indent: int) -> StaffScan:
+        """Any layout the scan reads: blank lines, comments, `employee:` further down a record..."""
         # Patterns that start with a literal (no MULTILINE): the regex engine skips ahead fast.
-        following = re.compile(r"\n[^ \n#]").search(text, first.start())
+        following = re.compile(r"\n[^ \n#]").search(text, first_start)
         block_end = following.start() + 1 if following is not None else len(text)
         shallower = re.compile(r"\n {1,%s}[^ \n#]" % (indent - 1)) if indent > 1 else None
-        if shallower is not None and shallower.search(text, first.start(), block_end):
+        if shallower is not None and shallower.search(text, first_start, block_end):
             raise _Unusable("a staff line less indented than the records")
         item = "\n" + " " * indent + "- "
-        starts = [m.start() + 1 for m in re.compile(re.escape(item)).finditer(text, first.start() - 1, block_end)]
-        if not starts or starts[0] != first.start():
+        starts = [m.start() + 1 for m in re.compile(re.escape(item)).finditer(text, first_start - 1, block_end)]
+        if not starts or starts[0] != first_start:
             raise _Unusable("the first staff record is not where the scan expects it")
         tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*(?:#[^\n]*)?(?=\n|$)"
         # The usual layout, every record opening with its `- employee: "N"` line, is read in one pass:
         # matches start only at record starts and cannot overlap, so as many matches as records means
         # one per record, in the same order.
-        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first.start() - 1, block_end)
+        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first_start - 1, block_end)
         if len(leading) == len(starts):
             numbered = {code: number for number, code in enumerate(leading)}
             if len(numbered) != len(starts):
@@ -142,7 +198,7 @@ class StaffScan:
         # `- employee:`, `employee:` further down the record, or a one-line record `- {employee: ...}`
         for prefix, end in ((item, tail), ("\n" + " " * (indent + 2), tail), (item + "{", flow_tail)):
             pattern = re.compile(re.escape(prefix) + end)
-            found += [(m.start() + 1, m.group(1) or m.group(2)) for m in pattern.finditer(text, first.start() - 1,
+            found += [(m.start() + 1, m.group(1) or m.group(2)) for m in pattern.finditer(text, first_start - 1,
                                                                                           block_end)]
         found.sort()
         by_employee: dict[str, int] = {}
@@ -158,34 +214,50 @@ class StaffScan:
 
     def load(self, employees: set[str]) -> None:
         """Parse and validate the records of `employees` not read yet (one YAML parse for all of them)."""
-        wanted = sorted(e for e in employees if e not in self.members)
-        items = [(e, self.by_employee[e]) for e in wanted if e in self.by_employee]
+        wanted = [e for e in employees if e not in self.members]
+        items = sorted((self.by_employee[e], e) for e in wanted if e in self.by_employee)  # in file order
         for e in wanted:
             self.members.setdefault(e, None)  # not in the directory: same as a full load
         if not items:
             return
-        pieces = []
-        for _, item in items:
-            end = self.starts[item + 1] if item + 1 < len(self.starts) else self.block_end
-            pieces.append(self.text[self.starts[item]:end].rstrip("\n") + "\n")
+        pieces = [self.text[start:end].rstrip("\n") + "\n" for start, end in self._spans(items)]
         text = "staff:\n" + "".join(pieces)
         if _suspect(text.encode("utf-8")):
             raise _Unusable("a staff record may hold a tag, an anchor or a YAML 1.1 boolean")
         try:
-            data = yaml_rs.loads(text)
+            data = yaml_rs.loads(text, parse_datetime=False)  # dates as text, as yamlfile reads them
         except (yaml_rs.YAMLDecodeError, RecursionError, ValueError) as exc:
             raise _Unusable(f"staff records do not parse alone: {exc}") from exc
         records = data.get("staff") if isinstance(data, dict) else None
         if not isinstance(records, list) or len(records) != len(items):
             raise _Unusable("staff records do not parse alone")
-        for (employee, _), record in zip(items, records, strict=True):
-            try:
-                member = StaffMember.model_validate(record)
-            except ValidationError as exc:
-                raise _Unusable(f"staff record {employee} is invalid") from exc
+        try:  # one call validates them all (StaffFile.staff is list[StaffMember]): no Python call per record
+            members = StaffFile.model_validate({"staff": records}).staff
+        except ValidationError as exc:
+            raise _Unusable("a staff record is invalid") from exc
+        for (_, employee), member in zip(items, members, strict=True):
             if member.employee != employee:
                 raise _Unusable("staff record scan mismatch")
             self.members[employee] = member
+
+    def _spans(self, items: list[tuple[int, str]]) -> list[tuple[int, int]]:
+        """(start, end) in the text of each record of `items` ((item index, employee), in file order)."""
+        if self.starts is not None:
+            starts, count = self.starts, len(self.starts)
+            return [(starts[item], starts[item + 1] if item + 1 < count else self.block_end) for item, _ in items]
+        spans = []
+        position = 0
+        for _, employee in items:
+            # In file order, each search starts where the last record found ends: one pass over the text
+            # for all of them. The scan proved this line opens exactly one record.
+            start = self.text.find(f'{self.item}employee: "{employee}"\n', position) + 1
+            if start == 0:
+                raise _Unusable(f"staff record {employee} is not where the scan found it")
+            following = self.text.find(self.item, start)
+            end = following + 1 if following != -1 else self.block_end
+            spans.append((start, end))
+            position = end - 1
+        return spans
 
 
 # ---------------------------------------------------------------------- the session
@@ -270,7 +342,9 @@ class _PartialLoad:
                 raise _Unusable("a category is defined twice")
             repo.categories[category.id] = category
         repo.policy = self._model(POLICY_FILE, Policy)
-        role_files = sorted(p for p in self.files if PurePosixPath(p).parent.as_posix() == ROLES_DIR
+        # A cheap prefix test first: the listing holds every file of access/ too (a thousand or more).
+        role_files = sorted(p for p in self.files if p.startswith(ROLES_DIR + "/")
+                            and PurePosixPath(p).parent.as_posix() == ROLES_DIR
                             and PurePosixPath(p).suffix in {".yaml", ".yml"})
         for path in role_files:
             if path in {CATEGORIES_FILE, POLICY_FILE}:

@@ -1,0 +1,192 @@
+"""What makes pull-request mode and the approval gate fast, held to the answers of the slow way.
+
+A one-grant pull request reads a few hundred records of a 75,000-record staff file: the scan finds
+where each record starts without parsing the file. These tests hold the scan to what a YAML parse of
+the whole file says, for the layout every writer produces (the fast path) and for the others it reads
+(comments, blank lines, `employee:` further down, one-line records); check that Git is read right when
+the access data sits in a folder below the repository's top; that the base runs only the rules it
+needs; and that pausing the garbage collector for a command leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+from pathlib import Path
+
+import pytest
+import yaml_rs
+from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
+from rolebook.check import run_rules
+from rolebook.gcpause import collector_off_for_command
+from rolebook.gitsource import list_tree
+from rolebook.loading import load_repository
+from rolebook.loading.partial import ContentStore, StaffScan, _Unusable
+from rolebook.models import StaffMember
+from rolebook.partial_pr import base_identities, pull_request_partial
+
+DAY = dt.date.fromisoformat(TODAY)
+HEADER = "# yaml-language-server: $schema=../generator/schema/staff.schema.json\nsource: test export\nstaff:\n"
+
+
+def block_record(number: int, **extra: str) -> str:
+    lines = [f'  - employee: "{number:08d}"', f"    last_name: Name{number}", "    first_name: Alex",
+             "    staff_type: classified", "    position: Clerk", "    hr_status: processed",
+             f'    locations: ["{100 + number % 3}"]']
+    lines += [f"    {key}: {value}" for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+PLAIN = HEADER + "".join(block_record(n) for n in range(1, 40)) + block_record(
+    40, git_username="ada-40", contractor="true", sponsor='"00000003"', contract_end="2027-06-30")
+
+
+def expected(text: str) -> dict[str, tuple[int, StaffMember]]:
+    records = yaml_rs.loads(text)["staff"]
+    return {record["employee"]: (index, StaffMember.model_validate(record)) for index, record in enumerate(records)}
+
+
+def check_scan(text: str, *, fast: bool) -> None:
+    """The scan numbers every record as a full parse does, and reads any of them the same."""
+    scan = StaffScan.scan(text)
+    assert (scan.starts is None) is fast
+    truth = expected(text)
+    assert scan.by_employee == {employee: index for employee, (index, _) in truth.items()}
+    wanted = set(list(truth)[::3]) | {list(truth)[-1], "99999999"}
+    scan.load(wanted)
+    for employee in wanted:
+        assert scan.members[employee] == (truth[employee][1] if employee in truth else None)
+    scan.load(set(truth))  # the rest, in a second call, as the sponsors are read
+    assert {e: m for e, m in scan.members.items() if m is not None} == {e: m for e, (_, m) in truth.items()}
+
+
+def test_the_usual_layout_takes_the_fast_scan() -> None:
+    check_scan(PLAIN, fast=True)
+    check_scan(PLAIN.rstrip("\n"), fast=True)  # no newline at the end of the file
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(PLAIN.replace('  - employee: "00000007"', '  # a note\n  - employee: "00000007"'), id="comment"),
+    pytest.param(PLAIN.replace('  - employee: "00000007"', '\n  - employee: "00000007"'), id="blank-line"),
+    pytest.param(PLAIN + "other: value\n", id="a-key-after-the-staff"),
+    pytest.param(PLAIN.replace('  - employee: "00000005"\n    last_name: Name5\n',
+                               '  - last_name: Name5\n    employee: "00000005"\n'), id="employee-further-down"),
+    pytest.param(PLAIN.replace('  - employee: "00000009"\n', "  - employee: '00000009'\n"), id="single-quotes"),
+    pytest.param(HEADER + '  - {employee: "00000001", last_name: One, first_name: A, staff_type: classified, '
+                 'position: Clerk, hr_status: processed}\n' + "".join(block_record(n) for n in range(2, 6)),
+                 id="one-line-record"),
+])
+def test_other_layouts_take_the_general_scan(text: str) -> None:
+    check_scan(text, fast=False)
+
+
+@pytest.mark.parametrize("text", [
+    PLAIN + block_record(12),  # listed twice: the full load reports it
+    PLAIN.replace('  - employee: "00000007"', '  - employee: "00000007"\n    employee: "00000008"'),
+])
+def test_a_number_listed_twice_is_left_to_the_full_load(text: str) -> None:
+    with pytest.raises(_Unusable):
+        StaffScan.scan(text).load({"00000007", "00000012"})
+
+
+def test_the_base_runs_only_the_rules_that_found_something_in_the_head(mini_repo: Path) -> None:
+    repo = load_repository(mini_repo)
+    everything = run_rules(repo, DAY, scope={"100"}).findings
+    codes = {f.code for f in everything}
+    assert len(codes) >= 2
+    assert base_identities(repo, DAY, {"100"}, codes) == {f.identity() for f in everything}
+    one = min(codes)
+    assert base_identities(repo, DAY, {"100"}, {one}) == {f.identity() for f in everything if f.code == one}
+    assert base_identities(repo, DAY, {"100"}, set()) == set()
+
+
+def test_a_working_tree_file_is_read_only_when_it_is_the_blob(tmp_path: Path) -> None:
+    root = git_init(make_mini_repo(tmp_path / "repo"))
+    listed = list_tree(root, "HEAD")
+    staff, groups = listed["access/staff.yaml"], listed["access/groups.yaml"]
+    (root / "access/groups.yaml").write_text("groups: []\n")  # changed, not committed
+    store = ContentStore(root)
+    store.adopt_worktree({"access/staff.yaml": staff, "access/groups.yaml": groups})
+    assert store.contents == {staff: (root / "access/staff.yaml").read_bytes()}
+    assert store.read(groups) == git(root, "show", "HEAD:access/groups.yaml").encode() + b"\n"
+
+
+def as_block_layout(root: Path) -> None:
+    """Rewrite the mini district's one-line staff records in the usual block layout."""
+    text = (root / "access/staff.yaml").read_text()
+    records = yaml_rs.loads(text)["staff"]
+    lines = ["staff:"]
+    for record in records:
+        fields = [f'employee: "{record["employee"]}"'] + [
+            f"{key}: {json.dumps(value)}" for key, value in record.items() if key != "employee"]
+        lines += ["  - " + fields[0]] + ["    " + field for field in fields[1:]]
+    write_files(root, {"access/staff.yaml": "\n".join(lines) + "\n"})
+
+
+def test_access_data_below_the_top_of_the_git_repository(tmp_path: Path) -> None:
+    """The plumbing reads paths relative to the access repository, wherever Git's top is."""
+    top = tmp_path / "top"
+    root = make_mini_repo(top / "data")
+    as_block_layout(root)
+    write_files(top, {"README.md": "The access data is in data/.\n"})
+    git_init(top)
+    git(top, "checkout", "-q", "-b", "request")
+    grants = root / "access/schools/100/grants.yaml"
+    write_files(root, {"access/schools/100/grants.yaml": grants.read_text() + (
+        '  - employee: "20000003"\n    roles: [office-manager]\n    granted: 2026-11-20\n'
+        "    expires: 2027-06-30\n")})
+    write_files(top, {"README.md": "Changed outside the access data.\n"})
+    git(top, "commit", "-qam", "office manager at 100")
+
+    partial = pull_request_partial(root, "main", DAY)
+    assert partial is not None and partial.scope == {"100"}
+    full = json.loads(run_cli("validate", "--base", "main", "--full", "--format", "json", cwd=root).stdout)
+    assert {(f.code, f.file, f.line) for f in partial.findings} == {
+        (f["code"], f["file"], f["line"]) for f in full["findings"]}
+    # What the partial check calls old, the full one does too (it checks more schools, so finds more).
+    assert partial.preexisting and {(f.code, f.file, f.line) for f in partial.preexisting} <= {
+        (f["code"], f["file"], f["line"]) for f in full["preexisting"]}
+    assert [c.as_dict() for c in partial.access_diff] == full["access_diff"]
+    assert [(c["employee"], c["change"]) for c in full["access_diff"]] == [("20000003", "added")]
+
+    gate = run_cli("approvals", "--base", "main", "--head", "request", "--author", "someone", "--format", "json",
+                   cwd=root)
+    assert gate.returncode == 1, gate.stderr  # nobody approved yet
+    requirement = json.loads(gate.stdout)["requirements"]
+    assert [r["reviewers"] for r in requirement] == [["pat-park"]]
+    unknown = run_cli("validate", "--base", "no-such-branch", cwd=root)
+    assert unknown.returncode == 2 and "unknown Git revision 'no-such-branch'" in unknown.stderr
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_command_without_the_collector_leaves_nothing_behind() -> None:
+    was_enabled = gc.isenabled()
+    gc.enable()
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(seen)
+    try:
+        with collector_off_for_command():
+            assert not gc.isenabled()
+            garbage = [_Cycle() for _ in range(5000)]
+            del garbage  # cycles: only the collector frees them
+        after = [[] for _ in range(100)]  # allocations that would set off a collection over all of them
+        gc.callbacks.remove(seen)
+        assert gc.isenabled() and gc.get_freeze_count() == 0 and len(after) == 100
+        assert collections == []  # what the block allocated joined the oldest generation without a walk
+        assert gc.collect() >= 5000  # and a full collection still frees it
+    finally:
+        if seen in gc.callbacks:
+            gc.callbacks.remove(seen)
+        if not was_enabled:
+            gc.disable()
