@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, make_mini_repo
-from rolebook import forked
 from rolebook.loading import LoadFailed, load_repository, prefetch
 from test_loader_hostile import CASES, _prepare
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the prefetch ch
 
 def _load(root: Path, monkeypatch: pytest.MonkeyPatch, switch: str) -> tuple[object, list[str]]:
     """(what was loaded, the errors) with ROLEBOOK_PREFETCH set to `switch`."""
-    monkeypatch.setenv(forked.ENV_SWITCH, switch)
+    monkeypatch.setenv(prefetch.ENV_SWITCH, switch)
     try:
         repo = load_repository(root)
     except LoadFailed as failed:
@@ -76,18 +75,33 @@ def test_a_failing_child_means_the_parent_does_the_work(tmp_path, monkeypatch):
         "access/schools/200/grants.yaml"]})
     expected = _load(root, monkeypatch, "0")
 
-    def crash(self: prefetch.Prefetch) -> bytes:
+    def crash(self: prefetch.Prefetch, pipe: int) -> None:
         raise RuntimeError("the child dies before sending anything")
 
     monkeypatch.setattr(prefetch.Prefetch, "_work", crash)
     assert _load(root, monkeypatch, "1") == expected
 
 
+def test_a_child_dying_after_the_staff_file_leaves_the_rest_to_the_parent(tmp_path, monkeypatch):
+    root = make_mini_repo(tmp_path / "repo", {"access/schools/200/grants.yaml": STAFF_WITH_PROBLEMS[
+        "access/schools/200/grants.yaml"]})
+    expected = _load(root, monkeypatch, "0")
+    parse = prefetch.Prefetch._parse
+
+    def staff_only(self: prefetch.Prefetch, relative: str) -> bytes | None:
+        if relative != "access/staff.yaml":
+            os._exit(3)  # killed after sending the staff file: no grants data, no scan
+        return parse(self, relative)
+
+    monkeypatch.setattr(prefetch.Prefetch, "_parse", staff_only)
+    assert _load(root, monkeypatch, "1") == expected
+
+
 def test_small_repositories_do_not_fork(tmp_path, monkeypatch):
     root = make_mini_repo(tmp_path / "repo")
-    monkeypatch.delenv(forked.ENV_SWITCH, raising=False)
+    monkeypatch.delenv(prefetch.ENV_SWITCH, raising=False)
     assert not prefetch.wanted(root / "access" / "staff.yaml")
-    monkeypatch.setenv(forked.ENV_SWITCH, "1")
+    monkeypatch.setenv(prefetch.ENV_SWITCH, "1")
     assert prefetch.wanted(root / "access" / "staff.yaml")
 
 

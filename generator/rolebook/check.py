@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
-from rolebook import forked
 from rolebook.findings import Finding, Severity
 from rolebook.gcpause import collector_paused
 from rolebook.loading import Repository
-from rolebook.rules import Context, Rule, all_rules
-
-# From this many grant entries in scope, the rules run in two processes (`rolebook.forked`).
-PARALLEL_RULES_GRANTS = 20_000
+from rolebook.rules import Context, all_rules
 
 
 @dataclass
@@ -52,19 +46,11 @@ def run_rules(repo: Repository, today: dt.date, *, scope: set[str] | None = None
 
 def _findings(context: Context) -> list[Finding]:
     settings = context.repo.policy.rules
-    checks: list[Callable[[], list[Finding]]] = []
+    findings: list[Finding] = []
     for rule_class in all_rules():
         setting = settings.get(rule_class.code)
         if setting is not None and setting.severity == "off":
             continue
         severity = Severity(setting.severity) if setting is not None and setting.severity else None
-        checks.append(partial(_check, rule_class(context, severity)))
-    # Each rule only reads the repository: at district scale they share two processes. The findings
-    # come back in rule order either way, so the report is the same.
-    large = sum(len(record.model.grants) for record in context.records()) >= PARALLEL_RULES_GRANTS
-    per_rule = forked.run_shared(checks) if forked.wanted(large) else [check() for check in checks]
-    return [finding for found in per_rule for finding in found]
-
-
-def _check(rule: Rule) -> list[Finding]:
-    return list(rule.check())
+        findings.extend(rule_class(context, severity).check())
+    return findings

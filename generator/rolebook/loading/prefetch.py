@@ -24,20 +24,23 @@ from __future__ import annotations
 import marshal
 import os
 import pickle
+import select
+import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rolebook import forked
 from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
 
 # Below this size of the staff file, loading takes a fraction of a second: not worth a process.
 PREFETCH_MIN_STAFF_BYTES = 2 * 1024 * 1024
+# ROLEBOOK_FORK=0 never forks, =1 forks whenever it can (the tests compare both ways); unset: when large.
+ENV_SWITCH = "ROLEBOOK_FORK"
 # The share of the grants files the child parses, from the end of the list. The parent validates
-# everything, and turning marshal bytes back into data costs about a quarter of parsing it: a third
-# of the files gives both processes about the same work.
-CHILD_SHARE = 1 / 3
+# everything, and turning marshal bytes back into data costs about a quarter of parsing it; measured
+# at 1,000 schools, a fifth to a third of the files gives both processes about the same work.
+CHILD_SHARE = 1 / 4
 
 
 @dataclass
@@ -49,12 +52,17 @@ class Prefetched:
 
 
 def wanted(staff_file: Path) -> bool:
-    """Fork for this repository? When the staff file is large (and `forked.wanted` agrees)."""
+    """Fork for this repository? Where fork exists, on more than one core, when the staff file is large."""
+    switch = os.environ.get(ENV_SWITCH, "")
+    if switch == "0" or not hasattr(os, "fork"):
+        return False
+    if switch == "1":
+        return True
     try:
         large = staff_file.stat().st_size >= PREFETCH_MIN_STAFF_BYTES
     except OSError:
         return False
-    return forked.wanted(large)
+    return large and (os.cpu_count() or 1) > 1
 
 
 def child_share(grants_files: list[str]) -> int:
@@ -63,12 +71,16 @@ def child_share(grants_files: list[str]) -> int:
 
 
 class Prefetch:
-    """A forked child parsing `parsed` and scanning `scanned` (paths relative to `root`)."""
+    """A forked child parsing `parsed` (the staff file first) and scanning `scanned` (paths relative to
+    `root`). It sends two messages: the staff file as soon as it is parsed, so the parent can validate
+    it between two of its own files, then everything else."""
 
     def __init__(self, root: Path, parsed: list[str], scanned: list[str]):
         self.root = root
         self.parsed = parsed
         self.scanned = scanned
+        self.failed = False
+        self._staff_taken = False
         read_end, write_end = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()  # a child exits without flushing: nothing buffered may be printed twice
@@ -77,7 +89,7 @@ class Prefetch:
             os.close(read_end)
             code = 0
             try:
-                _send(write_end, self._work())
+                self._work(write_end)
             except BaseException:  # any failure means "parent, do it yourself"
                 code = 1
             finally:
@@ -85,38 +97,57 @@ class Prefetch:
         os.close(write_end)
         self.read_end = read_end
 
-    def _work(self) -> bytes:
-        data: dict[str, bytes | None] = {}
-        for relative in self.parsed:
-            parsed = read_yaml(self.root / relative, relative)
-            # Marshal takes only plain data (dates stay text); anything else fails loudly here, and
-            # the parent then does all the work itself.
-            data[relative] = marshal.dumps(parsed.data) if not parsed.errors else None
+    # ------------------------------------------------------------------ the child
+    def _work(self, pipe: int) -> None:
+        staff, *grants = self.parsed
+        _send(pipe, pickle.dumps(self._parse(staff), protocol=pickle.HIGHEST_PROTOCOL))
+        data = {relative: self._parse(relative) for relative in grants}
         suspects = [name for name in self.scanned if suspect_file(self.root / name)]
-        return pickle.dumps((data, suspects), protocol=pickle.HIGHEST_PROTOCOL)
+        _send(pipe, pickle.dumps((data, suspects), protocol=pickle.HIGHEST_PROTOCOL))
+        os.close(pipe)
+
+    def _parse(self, relative: str) -> bytes | None:
+        parsed = read_yaml(self.root / relative, relative)
+        # Marshal takes only plain data (dates stay text); anything else fails loudly here, and the
+        # parent then does the work itself.
+        return marshal.dumps(parsed.data) if not parsed.errors else None
+
+    # ------------------------------------------------------------------ the parent
+    def staff_ready(self) -> bool:
+        """Has the staff file arrived? (Never waits.)"""
+        return not self._staff_taken and bool(select.select([self.read_end], [], [], 0)[0])
+
+    def staff(self) -> ParsedFile:
+        """The staff file, as `read_yaml` gives it; waits for the child if it is not there yet."""
+        self._staff_taken = True
+        raw = self._receive()
+        return self._source(self.parsed[0], marshal.loads(raw) if raw is not None else None)  # noqa: S302
 
     def collect(self) -> Prefetched | None:
-        """Wait for the child. None if it failed: the caller then does the work itself."""
-        chunks: list[bytes] = []
-        try:
-            while chunk := os.read(self.read_end, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(self.read_end)
-            _, status = os.waitpid(self.pid, 0)
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not chunks:
+        """Wait for the rest. None if the child failed: the caller then does its work itself."""
+        if not self._staff_taken:
+            self.staff()
+        message = self._receive()
+        os.close(self.read_end)
+        _, status = os.waitpid(self.pid, 0)
+        if self.failed or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
-        # Bytes from our own child through our own pipe, never from a file or the network.
-        data, suspects = pickle.loads(b"".join(chunks))  # noqa: S301
-        return Prefetched(data={name: marshal.loads(raw) if raw is not None else None  # noqa: S302
-                                for name, raw in data.items()},
-                          suspects=set(suspects))
+        data, suspects = message
+        fetched = Prefetched(data={name: marshal.loads(raw) if raw is not None else None  # noqa: S302
+                                   for name, raw in data.items()},
+                             suspects=set(suspects))
+        fetched.data = {name: self._source(name, value) for name, value in fetched.data.items()}
+        return fetched
 
     def source(self, fetched: Prefetched | None, relative: str) -> ParsedFile:
-        """A file the child was to parse, as `read_yaml` gives it (the text read here, for positions)."""
+        """A grants file the child was to parse, as `read_yaml` gives it."""
+        found = fetched.data.get(relative) if fetched is not None else None
+        return found if isinstance(found, ParsedFile) else read_yaml(self.root / relative, relative)
+
+    def _source(self, relative: str, data: Any) -> ParsedFile:
+        """A file the child parsed (data None: it could not, read it here), with its text for positions."""
         path = self.root / relative
-        data = fetched.data.get(relative) if fetched is not None else None
-        if data is None:  # a problem, or no child: read it here
+        if data is None:
             return read_yaml(path, relative)
         try:
             text = path.read_bytes().decode("utf-8")
@@ -124,10 +155,35 @@ class Prefetch:
             return read_yaml(path, relative)
         return ParsedFile(path=path, display=relative, text=text, data=data)
 
+    def _receive(self) -> Any:
+        """The next message, unpickled; None once the child has failed (it sent nothing more)."""
+        if self.failed:
+            return None
+        header = _read_exactly(self.read_end, _LENGTH.size)
+        payload = _read_exactly(self.read_end, _LENGTH.unpack(header)[0]) if header is not None else None
+        if payload is None:
+            self.failed = True
+            return None
+        # Bytes from our own child through our own pipe, never from a file or the network.
+        return pickle.loads(payload)  # noqa: S301
+
+
+_LENGTH = struct.Struct(">Q")
+
 
 def _send(descriptor: int, payload: bytes) -> None:
-    view = memoryview(payload)
+    view = memoryview(_LENGTH.pack(len(payload)) + payload)
     while view:
-        written = os.write(descriptor, view)
-        view = view[written:]
-    os.close(descriptor)
+        view = view[os.write(descriptor, view):]
+
+
+def _read_exactly(descriptor: int, size: int) -> bytes | None:
+    """`size` bytes from the pipe, or None if it ends first (the child died)."""
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(descriptor, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)

@@ -248,11 +248,17 @@ class _Loader:
                                  scanned=grants[:len(grants) - theirs])
 
     def _load_with(self, ahead: prefetch.Prefetch) -> None:
-        """Parse (without the scan) and validate this process's share; then take the child's."""
+        """Parse (without the scan) and validate this process's share, taking the staff file in between
+        as soon as the child has sent it; then take the child's grants files."""
+        staff_taken = False
         for relative in ahead.scanned:
             self._load_grants_file(self.root / relative, scan=False)
+            if not staff_taken and ahead.staff_ready():
+                self._take(ahead.staff(), self._load_staff)
+                staff_taken = True
+        if not staff_taken:
+            self._take(ahead.staff(), self._load_staff)
         fetched = ahead.collect()
-        self._take(ahead.source(fetched, STAFF_FILE), self._load_staff)
         for relative in ahead.parsed[1:]:
             self._take(ahead.source(fetched, relative), self._grants_from)
         # The files the scan picked out (all of them if the child failed) are read again, carefully.
@@ -280,8 +286,9 @@ class _Loader:
         if parsed is None or (staff := self._model(parsed, StaffFile)) is None:
             return
         members = staff.staff
-        repo.staff = {member.employee: member for member in members}
-        repo.staff_index = {member.employee: index for index, member in enumerate(members)}
+        employees = [member.employee for member in members]
+        repo.staff = dict(zip(employees, members, strict=True))
+        repo.staff_index = dict(zip(employees, range(len(employees)), strict=True))
         if len(repo.staff) == len(members):
             return
         seen: set[str] = set()  # someone is listed twice: find where, as the slow path
