@@ -144,7 +144,7 @@ class _Loader:
         with collector_paused():
             self.load_roles()
             self._load_access()
-            keep_loaded(sum(len(record.model.grants) for record in self.repo.grants.values()))
+            keep_loaded(sum(len(record.model.grants) for record in self.repo.grants.values()), self.repo)
         return self.repo
 
     # ------------------------------------------------------------------ helpers
