@@ -133,6 +133,10 @@ def run(scale: str, out: Path) -> Run:
     steps = result.steps
     repo = out
     _git(repo, "checkout", "-q", "-f", history.MAIN)
+    # An installed package carries its bytecode; an editable install under PYTHONDONTWRITEBYTECODE
+    # would compile every module again in every step, which no user's machine does.
+    subprocess.run([PY, "-m", "compileall", "-q", str(synth.REPO_ROOT / "generator" / "rolebook")],
+                   check=True, capture_output=True)
     for stale in (build / "internal", build / "public", build / "naive", build / ".cache", repo / ".rolebook-cache"):
         shutil.rmtree(stale, ignore_errors=True)
 
