@@ -62,7 +62,9 @@ def wanted(staff_file: Path) -> bool:
         large = staff_file.stat().st_size >= PREFETCH_MIN_STAFF_BYTES
     except OSError:
         return False
-    return large and (os.cpu_count() or 1) > 1
+    # Linux only by default: on macOS a forked child of a process that touched system frameworks may
+    # crash (why multiprocessing spawns there), and Windows has no fork.
+    return large and (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
 
 
 def child_share(grants_files: list[str]) -> int:
