@@ -45,9 +45,9 @@ CHILD_SHARE = 1 / 4
 
 @dataclass
 class Prefetched:
-    """What the child sent: parsed data by file (None: read it here) and the files to read carefully."""
+    """What the child sent: the grants files it parsed, and the parent's files to read again carefully."""
 
-    data: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, ParsedFile] = field(default_factory=dict)
     suspects: set[str] = field(default_factory=set)
 
 
@@ -127,7 +127,7 @@ class Prefetch:
 
     def collect(self) -> Prefetched | None:
         """Wait for the rest. None if the child failed: the caller then does its work itself."""
-        if not self._staff_taken:
+        if not self._staff_taken:  # the staff file's message comes first: skip it to reach the rest
             self.staff()
         message = self._receive()
         os.close(self.read_end)
@@ -135,16 +135,14 @@ class Prefetch:
         if self.failed or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
         data, suspects = message
-        fetched = Prefetched(data={name: marshal.loads(raw) if raw is not None else None  # noqa: S302
-                                   for name, raw in data.items()},
-                             suspects=set(suspects))
-        fetched.data = {name: self._source(name, value) for name, value in fetched.data.items()}
-        return fetched
+        files = {name: self._source(name, marshal.loads(raw) if raw is not None else None)  # noqa: S302
+                 for name, raw in data.items()}
+        return Prefetched(files=files, suspects=set(suspects))
 
     def source(self, fetched: Prefetched | None, relative: str) -> ParsedFile:
         """A grants file the child was to parse, as `read_yaml` gives it."""
-        found = fetched.data.get(relative) if fetched is not None else None
-        return found if isinstance(found, ParsedFile) else read_yaml(self.root / relative, relative)
+        found = fetched.files.get(relative) if fetched is not None else None
+        return found if found is not None else read_yaml(self.root / relative, relative)
 
     def _source(self, relative: str, data: Any) -> ParsedFile:
         """A file the child parsed (data None: it could not, read it here), with its text for positions."""
