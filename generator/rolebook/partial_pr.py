@@ -90,18 +90,9 @@ def base_identities(base: Repository, today: dt.date, scope: set[str], codes: se
     same rule: running just those rules on the base tells old from new exactly as running them all
     (`check.run_rules`) does, without the rest of the work. Rules the base's policy turns off find nothing.
     """
-    from rolebook.gcpause import collector_paused
-    from rolebook.rules import Context, all_rules
+    from rolebook.check import run_rules
 
-    found: set[tuple[str, ...]] = set()
-    context = Context(repo=base, today=today, scope=scope)
-    settings = base.policy.rules
-    with collector_paused():
-        for rule_class in all_rules():
-            setting = settings.get(rule_class.code)
-            if rule_class.code in codes and (setting is None or setting.severity != "off"):
-                found.update(finding.identity() for finding in rule_class(context).check())
-    return found
+    return {finding.identity() for finding in run_rules(base, today, scope=scope, codes=codes).findings}
 
 
 # ---------------------------------------------------------------------- validate --base
