@@ -152,7 +152,7 @@ def run(scale: str, out: Path) -> Run:
         "--reviews", str(repo / "exports" / "reviews.json")), repo))
     _git(repo, "checkout", "-q", history.MAIN)
     for kind in ("internal", "public"):
-        code = ("import datetime, pathlib; from rolebook.site import generate_site; "
+        code = ("import datetime, pathlib; from rolebook.output.site import generate_site; "
                 f"r = pathlib.Path('.').resolve(); generate_site(r, '{kind}', r / 'build' / '{kind}', "
                 f"today=datetime.date.fromisoformat('{TODAY}'))")
         steps.append(measure(f"site render: {kind}", _python(code), repo))

@@ -260,10 +260,10 @@ class RoleInfo:
 
 def _import_models() -> Any:
     try:
-        from rolebook import models
+        from rolebook.model import files as models
     except ImportError:  # running from a checkout without the package installed
         sys.path.insert(0, str(REPO_ROOT / "generator"))
-        from rolebook import models
+        from rolebook.model import files as models
     return models
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from rolebook import models
+from rolebook.model import files as models
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LRS = REPO_ROOT / "tests" / "fixtures" / "lrs"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from codeowners import CodeOwners
 from conftest import MINI_FILES, TODAY, make_mini_repo, run_cli
-from rolebook.check import run_rules
 from rolebook.loading import load_repository
+from rolebook.policy.check import run_rules
 
 ADMINS = [("USERNAME", "@ada-itd"), ("USERNAME", "@dan-itd"), ("USERNAME", "@sue-itd")]
 

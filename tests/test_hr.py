@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 from conftest import TODAY, git, run_cli, write_files
+from rolebook.facts.resolve import effective_access
 from rolebook.loading import load_repository
-from rolebook.resolve import effective_access
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hr"
 EXPORT = FIXTURES / "export.csv"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, make_mini_repo, run_cli, write_files
-from rolebook import csvio
-from rolebook.check import run_rules
-from rolebook.lifecycle import expiring_grants, load_logins
+from rolebook.facts.lifecycle import expiring_grants, load_logins
+from rolebook.infra import csvio
 from rolebook.loading import load_repository
+from rolebook.policy.check import run_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hr"
 DAY = dt.date.fromisoformat(TODAY)

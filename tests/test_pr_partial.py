@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
-from rolebook.partial_pr import pull_request_partial
+from rolebook.policy.pull_request import pull_request_partial
 
 DAY = dt.date.fromisoformat(TODAY)
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 import yaml_rs
 from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
-from rolebook.check import run_rules
-from rolebook.gcpause import collector_off_for_command
-from rolebook.gitsource import list_tree
+from rolebook.infra.gcpause import collector_off_for_command
+from rolebook.infra.git import list_tree
 from rolebook.loading import load_repository
-from rolebook.loading.partial import ContentStore, StaffScan, _Unusable
-from rolebook.models import StaffMember
-from rolebook.partial_pr import base_identities, pull_request_partial
+from rolebook.loading.fast.partial import ContentStore, StaffScan, _Unusable
+from rolebook.model.files import StaffMember
+from rolebook.policy.check import run_rules
+from rolebook.policy.pull_request import base_identities, pull_request_partial
 
 DAY = dt.date.fromisoformat(TODAY)
 HEADER = "# yaml-language-server: $schema=../generator/schema/staff.schema.json\nsource: test export\nstaff:\n"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, make_mini_repo
-from rolebook.loading import LoadFailed, load_repository, prefetch
+from rolebook.loading import LoadFailed, load_repository
+from rolebook.loading.fast import prefetch
 from test_loader_hostile import CASES, _prepare
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the prefetch child needs os.fork")

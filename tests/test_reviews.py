@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
-from rolebook.check import run_rules
 from rolebook.loading import load_repository
+from rolebook.policy.check import run_rules
+from rolebook.policy.rules import all_rules
 from rolebook.reviews import latest_review, overdue_reviews
-from rolebook.rules import all_rules
 
 DAY = dt.date.fromisoformat(TODAY)
 REVIEW_100 = "access/schools/100/reviews/2026-H2.yaml"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, make_mini_repo
-from rolebook.check import run_rules
-from rolebook.findings import Severity
 from rolebook.loading import LoadFailed, load_repository
-from rolebook.rules import all_rules
-from rolebook.rules.base import Rule
-from rolebook.rules.examples import RuleExample, examples_of, split_doc
+from rolebook.model.findings import Severity
+from rolebook.policy.check import run_rules
+from rolebook.policy.rules import all_rules
+from rolebook.policy.rules.base import Rule
+from rolebook.policy.rules.examples import RuleExample, examples_of, split_doc
 
 RULES = all_rules()
 CASES = [

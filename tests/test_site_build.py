@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 import yaml
 from conftest import MINI_FILES, REPO_ROOT, git, git_init, make_mini_repo, run_cli, write_files
+from rolebook.facts.history import parse_trailers, read_history
 from rolebook.loading import load_catalog
-from rolebook.rules import all_rules
-from rolebook.site.exports import csv_text, neutralise, xlsx_bytes
-from rolebook.site.history import parse_trailers, read_history
-from rolebook.site.markup import md, rule_doc_blocks
+from rolebook.output.site.exports import csv_text, neutralise, xlsx_bytes
+from rolebook.output.site.markup import md, rule_doc_blocks
+from rolebook.policy.rules import all_rules
 
 HOSTILE_EMPLOYEE = "47110815"
 HOSTILE_LAST = "<script>alert(1)</script>"
@@ -261,8 +261,7 @@ def _demo_ready() -> bool:
 def demo_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not _demo_ready():
         pytest.skip("the demo district (access/ at the repository root) is not generated yet")
-    from rolebook.site import generate_site, run_mkdocs
-
+    from rolebook.output.site import generate_site, run_mkdocs
     out = tmp_path_factory.mktemp("demo-public")
     return run_mkdocs(generate_site(REPO_ROOT, "public", out))
 
@@ -276,7 +275,6 @@ def test_demo_public_build_has_no_personal_data(demo_public: Path) -> None:
 def test_demo_internal_build(tmp_path: Path) -> None:
     if not _demo_ready():
         pytest.skip("the demo district (access/ at the repository root) is not generated yet")
-    from rolebook.site import generate_site, run_mkdocs
-
+    from rolebook.output.site import generate_site, run_mkdocs
     site = run_mkdocs(generate_site(REPO_ROOT, "internal", tmp_path))
     assert any((site / "audit" / "schools").glob("*.html"))

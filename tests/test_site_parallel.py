@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rolebook.site import render
+from rolebook.output.site import generate as render
 from test_site_build import make_site_repo
 
 TODAY = dt.date(2026, 11, 23)

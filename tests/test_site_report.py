@@ -1,4 +1,4 @@
-"""The access table of a Security Audit Report: its cells are escaped in Python (rolebook.site.report) and laid
+"""The access table of a Security Audit Report: its cells are escaped in Python (rolebook.output.site.report) and laid
 out by the template with autoescape off, so this checks the escaping and the links it builds."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from conftest import git
-from rolebook.site import render
+from rolebook.output.site import generate as render
 from test_site_build import HOSTILE_EMPLOYEE, HOSTILE_FIRST, HOSTILE_LAST, make_site_repo
 
 REPO_URL = "https://git.example/district/access?a=1&b=2"

@@ -16,8 +16,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from rolebook.approvals.changes import LOSES, GrantChange, grant_changes
-from rolebook.approvals.reviewers import (
+from rolebook.approvals.revisions import Revisions
+from rolebook.facts.approvers import (
     ReviewerSet,
     access_administrators,
     group_set,
@@ -26,7 +26,7 @@ from rolebook.approvals.reviewers import (
     login_of,
     next_level_up,
 )
-from rolebook.approvals.revisions import Revisions
+from rolebook.facts.grant_changes import LOSES, GrantChange, grant_changes
 from rolebook.loading import Repository
 
 GRANTS_FILE = re.compile(r"^access/(schools|offices)/([^/]+)/grants\.ya?ml$")

@@ -1,7 +1,7 @@
 """Two revisions of the access data, as Git holds them (never as the working tree has changed them).
 
 Two steps: `read_git` asks Git which commits the refs name, where the pull request started, which
-files it changes and what each commit holds (plain `git` plumbing, `rolebook.gitsource`: the gate is a
+files it changes and what each commit holds (plain `git` plumbing, `rolebook.infra.git`: the gate is a
 required check on every push, and importing GitPython would cost more than all of its Git processes);
 `revisions` then loads them. This module imports nothing heavy, so the Git step can run while the
 models are imported. (The partial load may read a file from the working tree, but only when its content
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rolebook.approvals import BadInput
-from rolebook.gitsource import (
+from rolebook.infra.git import (
     GitFailed,
     changed_between,
     inside_work_tree,
@@ -94,7 +94,7 @@ def load_at(path: Path, commit: str, files: dict[str, str], dest: Path, label: s
 @contextmanager
 def revisions(path: Path, found: GitRevisions) -> Iterator[Revisions]:
     base, start, head, listings = found.base_sha, found.merge_base_sha, found.head_sha, found.listings
-    from rolebook.partial_pr import partial_revisions  # a change to schools' folders only: read just those
+    from rolebook.policy.pull_request import partial_revisions
 
     partial = partial_revisions(path, found)
     if partial is not None:

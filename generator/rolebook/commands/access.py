@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rolebook.commands.common import EXIT_UNUSABLE, echo_json, format_option, load_or_exit, repo_option
-from rolebook.resolve import effective_access
+from rolebook.facts.resolve import effective_access
 
 
 @click.command(name="access")

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from rolebook.approvals import BadInput
-from rolebook.approvals.reviews import PullRequest, Review, approvals, merge, parse_event, parse_review_list
+from rolebook.approvals.verdicts import PullRequest, Review, approvals, merge, parse_event, parse_review_list
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -25,8 +25,8 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
-from rolebook.fileio import write_atomic
-from rolebook.gcpause import collector_off_for_command
+from rolebook.infra.fileio import write_atomic
+from rolebook.infra.gcpause import collector_off_for_command
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -97,9 +97,7 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
     root = find_repo(repo_path)
     with collector_off_for_command():  # the imports too: the gate is short
         from rolebook.approvals.revisions import read_git, revisions
-        from rolebook.gitsource import in_background
-
-        # Git reads the revisions while this thread imports the models and loaders (the gate's bulk).
+        from rolebook.infra.git import in_background
         found = in_background(lambda: read_git(root, base_ref, head_ref))
         from rolebook.approvals.gate import apply_approvals, requirements
 
@@ -110,7 +108,7 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = ""
     if output_format == "markdown" or summary_file is not None or step_summary:
-        from rolebook.approvals.render import render_markdown  # Jinja: only when the checklist is shown
+        from rolebook.approvals.checklist import render_markdown
 
         markdown = render_markdown(result)
     if summary_file is not None:

@@ -10,7 +10,7 @@ import click
 
 from rolebook.commands.common import EXIT_UNUSABLE, find_repo, repo_option, report_load_errors, today
 from rolebook.loading import LoadFailed
-from rolebook.site import MkDocsFailed, SiteError, generate_site, run_mkdocs
+from rolebook.output.site import MkDocsFailed, SiteError, generate_site, run_mkdocs
 
 
 def kind_option(func):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from rolebook.approvals.codeowners import CODEOWNERS_PATH, generate_codeowners
 from rolebook.commands.common import EXIT_FINDINGS, EXIT_OK, find_repo, load_or_exit, repo_option, today
-from rolebook.fileio import write_atomic
+from rolebook.facts.ownership import CODEOWNERS_PATH, generate_codeowners
+from rolebook.infra.fileio import write_atomic
 
 
 @click.command(name="codeowners")

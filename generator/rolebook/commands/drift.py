@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from rolebook import csvio
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -20,7 +19,8 @@ from rolebook.commands.common import (
     today,
 )
 from rolebook.hr.drift import compare, read_sis_export
-from rolebook.hr.render import render
+from rolebook.hr.pr_body import render
+from rolebook.infra import csvio
 
 
 @click.command(name="drift")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from rolebook import csvio
 from rolebook.commands.common import (
     EXIT_OK,
     EXIT_UNUSABLE,
@@ -21,13 +20,14 @@ from rolebook.commands.common import (
     report_load_errors,
     today,
 )
-from rolebook.fileio import write_atomic
-from rolebook.gitops import BranchError, BranchResult, commit_to_branch
+from rolebook.facts.lifecycle import expiring_grants
 from rolebook.hr import prs
 from rolebook.hr.mapping import load_mapping
-from rolebook.hr.render import render
+from rolebook.hr.pr_body import render
 from rolebook.hr.sync import SyncPlan, plan_sync, read_hr_export
-from rolebook.lifecycle import expiring_grants
+from rolebook.infra import csvio
+from rolebook.infra.fileio import write_atomic
+from rolebook.infra.gitcommit import BranchError, BranchResult, commit_to_branch
 from rolebook.loading import LoadFailed, Repository
 
 DEFAULT_BRANCH = "hr/sync"

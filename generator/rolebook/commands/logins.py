@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from rolebook import csvio
 from rolebook.commands.common import (
     EXIT_UNUSABLE,
     echo_json,
@@ -17,10 +16,11 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
-from rolebook.fileio import write_atomic
+from rolebook.facts.lifecycle import expiring_grants
+from rolebook.facts.resolve import effective_access
 from rolebook.hr.logins import LOGINS_FILE, has_login_data, load_logins, login_flags, normalise, read_export
-from rolebook.lifecycle import expiring_grants
-from rolebook.resolve import effective_access
+from rolebook.infra import csvio
+from rolebook.infra.fileio import write_atomic
 
 
 @click.group(name="logins")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from rolebook.commands.change_options import change_options, fail, finish, who_asks
 from rolebook.commands.common import find_repo, load_or_exit, repo_option, today
 from rolebook.requests import RequestError
-from rolebook.requests.cli import change_options, fail, finish, who_asks
 from rolebook.requests.issue_form import parse_issue_form
 from rolebook.requests.lookup import parse_date
 from rolebook.requests.operations import RequestInput, build_request

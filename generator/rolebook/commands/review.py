@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from rolebook.catalog import find_role
-from rolebook.check import run_rules
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -21,17 +19,19 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
-from rolebook.fileio import write_atomic
-from rolebook.findings import Severity
-from rolebook.gitops import BranchError, commit_to_branch
-from rolebook.hr.render import render
+from rolebook.facts.catalog import find_role
+from rolebook.facts.resolve import effective_access
+from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index
+from rolebook.hr.pr_body import render
+from rolebook.infra.fileio import write_atomic
+from rolebook.infra.gitcommit import BranchError, commit_to_branch
 from rolebook.loading import Repository
-from rolebook.resolve import effective_access
+from rolebook.model.findings import Severity
+from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, period_of, review_path
+from rolebook.policy.check import run_rules
 from rolebook.reviews import latest_review, overdue_reviews
 from rolebook.reviews.edit import ReviewEditError, apply_review, decide, open_review_text, set_fields
 from rolebook.reviews.load import LoadedReview, read_review
-from rolebook.reviews.model import PERIOD_PATTERN, Decision, ReviewStatus, period_of, review_path
-from rolebook.reviews.reviewers import designated_reviewers, first_school_approver, login_index
 
 REVIEW_RULES = {"RB700", "RB701", "RB702", "RB703"}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from rolebook.catalog import find_role, ordered_roles, role_record
 from rolebook.commands.common import EXIT_UNUSABLE, echo_json, format_option, load_or_exit, repo_option
+from rolebook.facts.catalog import find_role, ordered_roles, role_record
 
 
 @click.command(name="roles")

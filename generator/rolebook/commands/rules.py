@@ -8,9 +8,9 @@ import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rolebook.commands.common import EXIT_UNUSABLE, echo_json, format_option
-from rolebook.rules import all_rules
-from rolebook.rules.base import Rule
-from rolebook.rules.examples import split_doc
+from rolebook.policy.rules import all_rules
+from rolebook.policy.rules.base import Rule
+from rolebook.policy.rules.examples import split_doc
 
 
 def rule_record(rule: type[Rule]) -> dict[str, object]:

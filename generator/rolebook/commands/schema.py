@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from rolebook.commands.common import EXIT_FINDINGS, find_repo, repo_option
-from rolebook.fileio import write_atomic
-from rolebook.schema import SCHEMA_DIR, schemas
+from rolebook.infra.fileio import write_atomic
+from rolebook.model.schema import SCHEMA_DIR, schemas
 
 
 @click.command(name="schema")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from rolebook.commands.change_options import change_options, fail, finish, who_asks
 from rolebook.commands.common import find_repo, load_or_exit, repo_option, today
 from rolebook.requests import RequestError
-from rolebook.requests.cli import change_options, fail, finish, who_asks
 from rolebook.requests.operations import build_transfer
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rolebook import result_cache
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -27,12 +26,11 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
+from rolebook.infra import result_cache
 
 if TYPE_CHECKING:  # the rest is imported when there is work to do: a cached answer needs none of it
     from rolebook.loading import Repository
-    from rolebook.report import Validation
-
-
+    from rolebook.output.report import Validation
 @click.command(name="validate")
 @click.option("--base", "base_ref", metavar="REF",
               help="Pull-request mode: compare with this Git revision (e.g. origin/main). Only problems the "
@@ -75,20 +73,16 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
     """Load, check and render: what the command prints, its Markdown summary and whether it blocks."""
     when = today()
     if base_ref is None:
-        from rolebook.check import run_rules
-        from rolebook.report import Validation
-
+        from rolebook.output.report import Validation
+        from rolebook.policy.check import run_rules
         result = Validation(report=run_rules(load_or_exit(root), when), today=when)
     else:
-        from rolebook.gcpause import collector_off_for_command
-
+        from rolebook.infra.gcpause import collector_off_for_command
         with collector_off_for_command():  # the imports too: a pull-request check is short
-            from rolebook.baseline import changed_files
-            from rolebook.gitsource import in_background
-
-            # Git compares the working tree with the base while this thread imports the models and rules.
+            from rolebook.infra.git import in_background
+            from rolebook.policy.pr_base import changed_files
             pending = None if full else in_background(lambda: changed_files(root, base_ref))
-            from rolebook.partial_pr import pull_request_partial  # a change to schools' grants files only
+            from rolebook.policy.pull_request import pull_request_partial
 
             partial = None if pending is None else pull_request_partial(root, base_ref, when, pending)
             result = partial if partial is not None else _pull_request(root, load_or_exit(root), base_ref, full)
@@ -100,19 +94,18 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
 
 
 def _markdown(result: Validation) -> str:
-    from rolebook.report import markdown  # Jinja: imported only when a summary is written
+    from rolebook.output.report import markdown
 
     return markdown.render(result)
 
 
 def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validation:
-    from rolebook.baseline import BaseUnavailable, base_tree, changed_files
-    from rolebook.check import Report, run_rules
-    from rolebook.diff import access_diff
+    from rolebook.facts.diff import access_diff
     from rolebook.loading import LoadFailed, Repository, load_repository
-    from rolebook.report import Validation
-    from rolebook.request_checks import request_checks
-
+    from rolebook.output.report import Validation
+    from rolebook.policy.check import Report, run_rules
+    from rolebook.policy.pr_base import BaseUnavailable, base_tree, changed_files
+    from rolebook.policy.request_checks import request_checks
     when = today()
     try:
         change = changed_files(root, ref)
@@ -140,18 +133,15 @@ def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validat
 
 def _emit(result: Validation, output_format: str, color: bool | None) -> None:
     if output_format == "json":
-        from rolebook.report import json_format
-
+        from rolebook.output.report import json_format
         echo_json(json_format.render(result))
     elif output_format == "markdown":
         click.echo(_markdown(result), nl=False)
     elif output_format == "github":
-        from rolebook.report import github
-
+        from rolebook.output.report import github
         click.echo(github.render(result), color=False)
     else:
-        from rolebook.report import text
-
+        from rolebook.output.report import text
         if color is None:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(text.render(result), color=color)

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolebook import csvio
-from rolebook.catalog import find_role
+from rolebook.facts.catalog import find_role
+from rolebook.facts.resolve import effective_access
+from rolebook.infra import csvio
 from rolebook.loading import Repository
-from rolebook.models import GrantStatus
-from rolebook.resolve import effective_access
+from rolebook.model.files import GrantStatus
 
 
 @dataclass(frozen=True, order=True)

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolebook import csvio
-from rolebook.catalog import find_role
+from rolebook.facts.catalog import find_role
+from rolebook.facts.resolve import Access
+from rolebook.infra import csvio
 from rolebook.loading import Repository
-from rolebook.models import GrantStatus
-from rolebook.resolve import Access
+from rolebook.model.files import GrantStatus
 
 LOGINS_FILE = "access/logins.csv"
 HEADER = ["employee_number", "location_code", "role", "last_login"]

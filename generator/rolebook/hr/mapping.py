@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError
 from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import read_yaml
-from rolebook.models import HRStatus, ShortText, StaffType, Strict
+from rolebook.model.files import HRStatus, ShortText, StaffType, Strict
 
 MAPPING_FILE = "access/hr-mapping.yaml"
 FIELDS = (

@@ -15,12 +15,12 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from rolebook import csvio
 from rolebook.hr.mapping import OPTIONAL_COLUMNS, HRMapping
+from rolebook.infra import csvio
+from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted
 from rolebook.loading import Repository
 from rolebook.loading.repository import STAFF_FILE
-from rolebook.models import HRStatus, StaffMember
-from rolebook.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted
+from rolebook.model.files import HRStatus, StaffMember
 
 STAFF_HEADER = "yaml-language-server: $schema=../generator/schema/staff.schema.json"
 

@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rolebook.gcpause import collector_paused, keep_loaded
-from rolebook.loading import prefetch
+from rolebook.infra.gcpause import collector_paused, keep_loaded
 from rolebook.loading.errors import LoadError, LoadFailed
+from rolebook.loading.fast import prefetch
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
-from rolebook.models import (
+from rolebook.model.files import (
     CategoriesFile,
     Category,
     Cluster,
@@ -75,7 +75,7 @@ class Repository:
     staff_index: dict[str, int] = field(default_factory=dict)
     grants: dict[str, GrantsRecord] = field(default_factory=dict)
     sources: dict[str, ParsedFile] = field(default_factory=dict)
-    # A partial load (pull-request mode, rolebook.loading.partial): the school codes whose grants files
+    # A partial load (pull-request mode, rolebook.loading.fast.partial): the school codes whose grants files
     # were read (offices are always read; staff holds only the people involved). None: everything.
     loaded_locations: set[str] | None = None
 

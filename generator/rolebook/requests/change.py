@@ -9,10 +9,10 @@ from pathlib import Path
 
 import git
 
-from rolebook import gitops
-from rolebook.fileio import write_atomic
+from rolebook.infra import gitcommit as gitops
+from rolebook.infra.fileio import write_atomic
+from rolebook.infra.yamledit import GrantsDocument
 from rolebook.requests import RequestError
-from rolebook.yamledit import GrantsDocument
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 
-from rolebook.catalog import find_role
+from rolebook.facts.catalog import find_role
 from rolebook.loading import Repository
-from rolebook.models import HRStatus, LocationKind, Role, StaffMember
+from rolebook.model.files import HRStatus, LocationKind, Role, StaffMember
 from rolebook.requests import RequestError
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from rolebook.infra.yamledit import GrantsDocument, YamlEditError
 from rolebook.loading import Repository
-from rolebook.models import LocationKind, Role, StaffMember
+from rolebook.model.files import LocationKind, Role, StaffMember
 from rolebook.requests import RequestError, lookup
 from rolebook.requests.change import Change, Trailers, branch_name
-from rolebook.yamledit import GrantsDocument, YamlEditError
 
 FOLDERS = {LocationKind.school: "schools", LocationKind.office: "offices"}
 

@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolebook.gitops import last_commit_of
+from rolebook.infra.gitcommit import last_commit_of
 from rolebook.loading import Repository
+from rolebook.model.review import Decision, ReviewFile, ReviewItem, ReviewStatus, add_months, period_of
 from rolebook.reviews.load import LoadedReview, ReviewSet, load_reviews, read_review
-from rolebook.reviews.model import Decision, ReviewFile, ReviewItem, ReviewStatus, add_months, period_of
 
 __all__ = [
     "Decision", "LoadedReview", "OverdueReview", "ReviewDecisionRecord", "ReviewFile", "ReviewItem",

@@ -10,11 +10,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from rolebook.facts.resolve import Access
+from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
 from rolebook.loading import Repository
-from rolebook.models import Grant
-from rolebook.resolve import Access
-from rolebook.reviews.model import Decision, ReviewFile, review_path
-from rolebook.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
+from rolebook.model.files import Grant
+from rolebook.model.review import Decision, ReviewFile, review_path
 
 SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rolebook.loading.errors import LoadError
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import ParsedFile, read_yaml
-from rolebook.reviews.model import ReviewFile, ReviewStatus, period_start
+from rolebook.model.review import ReviewFile, ReviewStatus, period_start
 
 SCHOOLS_DIR = "access/schools"
 

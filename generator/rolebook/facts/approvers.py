@@ -1,0 +1,125 @@
+"""Designated reviewers, derived from the data of one revision (always the base branch's).
+
+A school's approvers are the holders of an approver role (policy.approver_roles, e.g. principal) in the
+school's own grants file who have a Git username. An office's approvers are its `approvers` group. The
+next level up is the local district (the cluster's approvers group). Everything else belongs to the
+access administrators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rolebook.loading import Repository
+from rolebook.model.files import GrantStatus, HRStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    login: str
+    employee: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerSet:
+    """Who can sign for something: any one of `reviewers`. `label` says in whose name they sign."""
+
+    label: str
+    reviewers: tuple[Reviewer, ...]
+    note: str = ""  # why this set stands in for the usual one (no approver at a school, ...)
+
+    @property
+    def logins(self) -> tuple[str, ...]:
+        return tuple(r.login for r in self.reviewers)
+
+
+def _reviewer(repo: Repository, employee: str) -> Reviewer | None:
+    person = repo.staff.get(employee)
+    if person is None or not person.git_username or person.hr_status is HRStatus.separated:
+        return None
+    return Reviewer(person.git_username, employee, person.display_name)
+
+
+def _unique(reviewers: list[Reviewer]) -> tuple[Reviewer, ...]:
+    seen: dict[str, Reviewer] = {}
+    for reviewer in reviewers:
+        seen.setdefault(reviewer.login.lower(), reviewer)
+    return tuple(sorted(seen.values(), key=lambda r: r.login.lower()))
+
+
+def group_reviewers(repo: Repository, group_id: str | None) -> tuple[Reviewer, ...]:
+    group = repo.groups.get(group_id or "")
+    if group is None:
+        return ()
+    return _unique([r for member in group.members if (r := _reviewer(repo, member)) is not None])
+
+
+def group_set(repo: Repository, group_id: str, note: str = "") -> ReviewerSet:
+    group = repo.groups.get(group_id)
+    label = group.name if group else f"group {group_id} (not defined in access/groups.yaml)"
+    return ReviewerSet(label, group_reviewers(repo, group_id), note)
+
+
+def access_administrators(repo: Repository, note: str = "") -> ReviewerSet:
+    return group_set(repo, repo.policy.access_administrators, note)
+
+
+def school_approver_employees(repo: Repository, code: str, today: dt.date) -> list[str]:
+    """Employees holding an approver role in the school's own file, by an active, unexpired grant."""
+    record = repo.grants.get(code)
+    if record is None:
+        return []
+    wanted = set(repo.policy.approver_roles)
+    return [
+        grant.employee for grant in record.model.grants
+        if wanted & set(grant.roles) and grant.status is GrantStatus.active
+        and (grant.expires is None or grant.expires >= today)
+    ]
+
+
+def school_approvers(repo: Repository, code: str, today: dt.date) -> tuple[Reviewer, ...]:
+    return _unique([r for e in school_approver_employees(repo, code, today) if (r := _reviewer(repo, e))])
+
+
+def approver_title(repo: Repository, code: str) -> str:
+    names = [repo.roles[r].name if r in repo.roles else r for r in repo.policy.approver_roles]
+    return f"{' or '.join(names)} of {repo.location_name(code)}"
+
+
+def location_set(repo: Repository, code: str, today: dt.date) -> ReviewerSet:
+    """Who signs for a grant in this school's or office's file."""
+    if code in repo.schools:
+        found = school_approvers(repo, code, today)
+        if found:
+            return ReviewerSet(approver_title(repo, code), found)
+        return access_administrators(repo, f"{repo.location_name(code)} has no approver with a Git username")
+    office = repo.offices.get(code)
+    if office is not None and office.approvers and group_reviewers(repo, office.approvers):
+        return group_set(repo, office.approvers)
+    return access_administrators(repo, f"{repo.location_name(code)} has no approver group with Git usernames")
+
+
+def is_location_approver(repo: Repository, code: str, employee: str, today: dt.date) -> bool:
+    if code in repo.schools:
+        return employee in school_approver_employees(repo, code, today)
+    office = repo.offices.get(code)
+    group = repo.groups.get(office.approvers or "") if office else None
+    return group is not None and employee in group.members
+
+
+def next_level_up(repo: Repository, code: str) -> ReviewerSet:
+    """Who signs for an approver's own access: the local district, else the access administrators."""
+    school = repo.schools.get(code)
+    office = repo.offices.get(code)
+    cluster_id = school.cluster if school else (office.cluster if office else None)
+    cluster = repo.clusters.get(cluster_id or "")
+    if cluster is not None and cluster.approvers and group_reviewers(repo, cluster.approvers):
+        return group_set(repo, cluster.approvers)
+    return access_administrators(repo, f"{repo.location_name(code)} has no level above it with approvers")
+
+
+def login_of(repo: Repository, employee: str) -> str | None:
+    person = repo.staff.get(employee)
+    return person.git_username if person else None

@@ -1,0 +1,170 @@
+"""Git history of access/, read in one pass per build: who asked for each grant, and who approved it.
+
+One `git log` over the mainline (first parents) with each merge's diff against the mainline, so a pull
+request merged with `--no-ff` shows as one commit that added its grant lines, carrying the PR number in
+its subject ("Merge pull request #42 from ...") and its approvals in trailers (`Approved-by:`). A squash
+merge ("Title (#42)") and a direct commit on main work the same way. The result is cached under
+build/.cache by HEAD's sha, so a second build of the same commit does not read Git again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rolebook.infra.fileio import write_atomic
+
+CACHE_VERSION = 1
+RECORD = "\x00"
+FIELD = "\x1f"
+LOG_FORMAT = "%x00%H%x1f%P%x1f%an%x1f%cI%x1f%B%x1f"  # git expands %x00/%x1f: argv cannot hold NUL
+EMPLOYEE_LINE = re.compile(r"""employee:\s*["']?(\d{8})""")
+MERGE_PR = re.compile(r"^Merge pull request #(\d+) from (\S+)")
+SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(\S.*)$")
+APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
+# A diff's file headers, and its added or removed lines that name an employee.
+DIFF_LINE = re.compile(r"""^(?:(?P<header>diff|\+\+\+|---) (?P<target>[^\n]*)"""
+                       r"""|(?P<sign>[+-])[^\n]*?employee:\s*["']?(?P<employee>\d{8}))""", re.MULTILINE)
+
+
+@dataclass
+class Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    date: str  # ISO 8601, the committer date: when it reached the mainline
+    subject: str
+    trailers: dict[str, list[str]] = field(default_factory=dict)
+    # file -> {"added": [employee, ...], "removed": [employee, ...]}
+    changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+    @property
+    def pr(self) -> int | None:
+        if match := MERGE_PR.match(self.subject) or SQUASH_PR.search(self.subject):
+            return int(match.group(1))
+        return None
+
+    @property
+    def approvers(self) -> list[str]:
+        found: list[str] = []
+        for key in APPROVAL_TRAILERS:
+            for value in self.trailers.get(key, []):
+                if value not in found:
+                    found.append(value)
+        return found
+
+    @property
+    def request(self) -> str:
+        """How the auditor finds the change: the PR number, or the commit."""
+        return f"PR #{self.pr}" if self.pr is not None else f"commit {self.short}"
+
+
+@dataclass
+class History:
+    head: str | None = None
+    dirty: bool = False
+    commits: list[Commit] = field(default_factory=list)  # newest first
+    _introduced: dict[tuple[str, str], Commit] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for commit in self.commits:  # newest first: the first commit seen adding a line is the latest
+            for file, change in commit.changes.items():
+                for employee in change.get("added", []):
+                    self._introduced.setdefault((file, employee), commit)
+
+    def introduced(self, file: str, employee: str) -> Commit | None:
+        """The most recent commit whose diff added this employee's grant line to this file."""
+        return self._introduced.get((file, employee))
+
+    @property
+    def available(self) -> bool:
+        return self.head is not None
+
+
+def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ...] = ("access",)) -> History:
+    """The history of `paths` at HEAD, from the cache when HEAD was read before. Empty outside Git."""
+    head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    if not head:
+        return History()
+    head = head.strip()
+    dirty = bool(_git(root, "status", "--porcelain", "--", "access", "roles"))
+    cache = cache_dir / f"history-{head}.json" if cache_dir is not None else None
+    if cache is not None and cache.exists():
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            if data.get("version") == CACHE_VERSION:
+                return History(head=head, dirty=dirty, commits=[Commit(**c) for c in data["commits"]])
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged cache is read again from Git
+    output = _git(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
+                  "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", "HEAD",
+                  "--", *paths) or ""
+    commits = parse_log(output)
+    if cache is not None:
+        write_atomic(cache, json.dumps({"version": CACHE_VERSION, "commits": [vars(c) for c in commits]}))
+    return History(head=head, dirty=dirty, commits=commits)
+
+
+def parse_log(output: str) -> list[Commit]:
+    commits: list[Commit] = []
+    for chunk in output.split(RECORD)[1:]:
+        parts = chunk.split(FIELD, 5)
+        if len(parts) < 6:
+            continue
+        sha, parents, author, date, body, diff = parts
+        lines = body.strip().splitlines()
+        commit = Commit(sha=sha, parents=parents.split(), author=author, date=date,
+                        subject=lines[0] if lines else "", trailers=parse_trailers(lines[1:]))
+        _read_diff(commit, diff)
+        commits.append(commit)
+    return commits
+
+
+def parse_trailers(lines: list[str]) -> dict[str, list[str]]:
+    """Trailers are the `Key: value` lines of the message's last paragraph (git's own rule, simplified)."""
+    paragraph: list[str] = []
+    for line in reversed(lines):
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.insert(0, line)
+    trailers: dict[str, list[str]] = {}
+    for line in paragraph:
+        if match := TRAILER.match(line.strip()):
+            trailers.setdefault(match.group(1).lower(), []).append(match.group(2).strip())
+    return trailers
+
+
+def _read_diff(commit: Commit, diff: str) -> None:
+    """Employee lines added and removed per file. One regular expression over the whole diff: the first
+    commit of a district adds every grant, tens of megabytes that a loop over lines reads slowly."""
+    current: str | None = None
+    for match in DIFF_LINE.finditer(diff):
+        header, target, employee = match.group("header"), match.group("target"), match.group("employee")
+        if header is not None:
+            if header == "diff":
+                current = None
+            elif (target := target.strip()).startswith(("a/", "b/")):
+                current = target[2:]  # "+++ /dev/null" for a deleted file keeps the "--- a/" name
+            continue
+        if current is not None and employee is not None:
+            kind = "added" if match.group("sign") == "+" else "removed"
+            commit.changes.setdefault(current, {"added": [], "removed": []})[kind].append(employee)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                                encoding="utf-8", errors="replace", check=False)
+    except OSError:
+        return None
+    return result.stdout if result.returncode == 0 else None

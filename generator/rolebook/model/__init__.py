@@ -1,0 +1,1 @@
+"""The file format as typed models (`files`, `review`), the findings rules report, and JSON Schema."""

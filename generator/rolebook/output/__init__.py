@@ -1,0 +1,1 @@
+"""What people read: the validator's report formats (`report`) and the static site (`site`)."""

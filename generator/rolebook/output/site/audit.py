@@ -1,0 +1,363 @@
+"""The internal audit site's data: a Security Audit Report per location, the dashboard, the people index.
+
+Everything here is computed once per build from the loaded repository, the effective access, the policy
+findings and the Git history; the templates only lay it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from rolebook.facts.history import Commit, History
+from rolebook.facts.resolve import Access, by_employee, by_location, effective_access
+from rolebook.loading import Repository
+from rolebook.model.files import HRStatus, LocationKind, SchoolLevel
+from rolebook.model.findings import Finding, Severity
+from rolebook.output.site.records import Review, last_logins, last_review, review_due
+from rolebook.policy.check import Report, run_rules
+
+EXPORT_HEADER = (
+    "Location Code", "Employee Number", "Last Name", "First Name", "User Role(s)", "Status", "Last Login",
+    "Staff Type", "Expires", "Access", "Request", "Approved By", "Approved On", "Findings",
+)
+FEED_LENGTH = 25
+NO_VALUE = "—"
+
+
+@dataclass
+class Row:
+    location: str
+    employee: str
+    last_name: str
+    first_name: str
+    roles: list[tuple[str, str]]  # (role id, role name)
+    status: str
+    last_login: str
+    staff_type: str
+    expires: str
+    how: str
+    cluster: str | None
+    request: str
+    pr: int | None
+    sha: str | None
+    approved_by: str
+    approved_on: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def export(self) -> list[str]:
+        return [
+            self.location, self.employee, self.last_name, self.first_name,
+            "; ".join(name for _, name in self.roles), self.status, self.last_login, self.staff_type,
+            self.expires, self.how, self.request, self.approved_by, self.approved_on,
+            "; ".join(f"{f.code}: {f.message}" for f in self.findings),
+        ]
+
+
+@dataclass
+class AuditData:
+    repo: Repository
+    today: dt.date
+    built_at: dt.datetime
+    history: History
+    report: Report
+    accesses: list[Access]
+    logins: dict[str, dt.date]
+    reviews: dict[str, Review | None]
+
+    def __post_init__(self) -> None:
+        self.by_location = by_location(self.accesses)
+        self.findings_at: dict[str, list[Finding]] = defaultdict(list)
+        # (location, employee) -> findings: a report row looks its findings up instead of filtering
+        # the location's findings once per row.
+        self.findings_of: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for finding in self.report.findings:
+            if finding.location:
+                self.findings_at[finding.location].append(finding)
+                if finding.employee:
+                    self.findings_of[(finding.location, finding.employee)].append(finding)
+
+        self.role_names = {role_id: role.name for role_id, role in self.repo.roles.items()}
+        self._person_cells: dict[str, tuple[str, str, str]] = {}
+        self._commit_cells: dict[str, tuple[str, int | None, str | None, str, str]] = {}
+        # (grants file's code, index) -> the cells of a grant that reaches many locations.
+        self.reaching_grant_cells: dict[tuple[str, int], GrantCells] = {}
+
+    def person_cells(self, employee: str) -> tuple[str, str, str]:
+        """A report row's last name, first name and staff type of a person (also one not in the directory)."""
+        cells = self._person_cells.get(employee)
+        if cells is None:
+            person = self.repo.staff.get(employee)
+            if person is None:
+                cells = (NO_VALUE, "(not in the HR directory)", NO_VALUE)
+            else:
+                cells = (person.last_name, person.first_name,
+                         f"{person.staff_type.value.title()} ({person.position})")
+            self._person_cells[employee] = cells
+        return cells
+
+    def commit_cells(self, commit: Commit | None) -> tuple[str, int | None, str | None, str, str]:
+        """A report row's request label, PR number, commit sha, approvers and approval date."""
+        if commit is None:
+            return NO_VALUE, None, None, NO_VALUE, NO_VALUE
+        cells = self._commit_cells.get(commit.sha)
+        if cells is None:
+            approvers = commit.approvers
+            cells = (commit.request, commit.pr, commit.sha, ", ".join(approvers) if approvers else NO_VALUE,
+                     commit.date[:10])
+            self._commit_cells[commit.sha] = cells
+        return cells
+
+    @cached_property
+    def by_employee(self) -> dict[str, list[Access]]:
+        """Only the dashboard and the person index need this: worked out when they run, which at district
+        scale is while the reports are rendered in other processes (see site/render.py)."""
+        return by_employee(self.accesses)
+
+    @property
+    def commit_label(self) -> str:
+        if not self.history.available or self.history.head is None:
+            return "not in Git"
+        return self.history.head[:12] + (" with uncommitted changes" if self.history.dirty else "")
+
+    def location_dir(self, code: str) -> str:
+        kind = "schools" if code in self.repo.schools else "offices"
+        return f"access/{kind}/{code}"
+
+
+def collect(repo: Repository, today: dt.date, built_at: dt.datetime, history: History) -> AuditData:
+    root = repo.root
+    reviews: dict[str, Review | None] = {}
+    for code in [*repo.schools, *repo.offices]:
+        kind = "schools" if code in repo.schools else "offices"
+        reviews[code] = last_review(root, f"access/{kind}/{code}")
+    return AuditData(repo=repo, today=today, built_at=built_at, history=history,
+                     report=run_rules(repo, today), accesses=effective_access(repo), logins=last_logins(root),
+                     reviews=reviews)
+
+
+def status_of(expires: dt.date | None, today: dt.date) -> str:
+    """The district report's status: Active with a future (or no) expiry date, Inactive once expired."""
+    return "Active" if expires is None or expires >= today else "Inactive"
+
+
+def how_label(repo: Repository, access: Access) -> str:
+    """Direct, via cluster X (from the office whose file holds the grant), or all schools."""
+    if access.via == "cluster" and access.cluster:
+        cluster = repo.clusters.get(access.cluster)
+        return f"via cluster {cluster.name if cluster else access.cluster} ({access.source.code})"
+    if access.via == "all-schools":
+        return f"all schools ({access.source.code})"
+    return "direct"
+
+
+def location_rows(data: AuditData, code: str) -> list[Row]:
+    """One row per grant reaching this location (a grant's roles together), ordered by name."""
+    grouped: dict[tuple[str, int], list[Access]] = defaultdict(list)
+    for access in data.by_location.get(code, []):
+        grouped[(access.source.code, access.index)].append(access)
+    findings_of = data.findings_of
+    reaching = data.reaching_grant_cells
+    rows = []
+    for key, accesses in grouped.items():
+        first = accesses[0]
+        shared = None if first.via == "direct" else reaching.get(key)
+        if shared is not None:  # a cluster or all-schools grant: the same cells at every location it reaches
+            cells = shared
+        else:
+            cells = grant_cells(data, accesses)
+            if first.via != "direct":
+                reaching[key] = cells
+        employee = cells[0]
+        findings = findings_of.get((code, employee), ())
+        if first.source.code != code:
+            findings = [*findings, *findings_of.get((first.source.code, employee), ())]
+        rows.append(Row(code, *cells, findings=list(dict.fromkeys(findings)) if findings else []))
+    rows.sort(key=lambda r: (r.last_name.lower(), r.first_name.lower(), r.employee))
+    return rows
+
+
+GrantCells = tuple[str, str, str, list[tuple[str, str]], str, str, str, str, str, str | None, str, int | None,
+                   str | None, str, str]
+
+
+def grant_cells(data: AuditData, accesses: list[Access]) -> GrantCells:
+    """A report row's cells but its location and findings, in Row's order: from one grant's accesses.
+
+    A quarter of a million rows at district scale: what rows share (a person, a commit, a role's name)
+    comes from AuditData's memos."""
+    first = accesses[0]
+    source = first.source
+    grant = source.model.grants[first.index]
+    employee = grant.employee
+    role_ids = [first.role] if len(accesses) == 1 else list(dict.fromkeys(a.role for a in accesses))
+    role_names = data.role_names
+    login = data.logins.get(employee)
+    expires = grant.expires
+    last_name, first_name, staff_type = data.person_cells(employee)
+    return (
+        employee, last_name, first_name,
+        [(r, role_names.get(r, r)) for r in role_ids],
+        status_of(expires, data.today),
+        login.isoformat() if login else NO_VALUE,
+        staff_type,
+        expires.isoformat() if expires else "never",
+        "direct" if first.via == "direct" else how_label(data.repo, first),
+        first.cluster,
+        *data.commit_cells(data.history.introduced(source.file, employee)),
+    )
+
+
+def role_counts(data: AuditData, code: str) -> list[dict[str, Any]]:
+    """Each role's active holders here against the guide's recommendation."""
+    repo = data.repo
+    school = repo.schools.get(code)
+    level: SchoolLevel | None = school.level if school else None
+    holders: dict[str, set[str]] = defaultdict(set)
+    for access in data.by_location.get(code, []):
+        if status_of(access.grant.expires, data.today) == "Active":
+            holders[access.role].add(access.employee)
+    wanted = set(holders)
+    if school is not None:
+        for candidate in repo.roles.values():
+            levels = candidate.applies_to.school_levels
+            if (LocationKind.school in candidate.applies_to.locations
+                    and (levels is None or school.level in levels)
+                    and (candidate.quota.minimum_for(level) or 0) > 0):
+                wanted.add(candidate.id)
+    counts = []
+    for role_id in sorted(wanted, key=lambda r: repo.roles[r].name.lower() if r in repo.roles else r):
+        role = repo.roles.get(role_id)
+        held = len(holders.get(role_id, ()))
+        limit = minimum = None
+        if role is not None:
+            minimum = role.quota.minimum_for(level)
+            limit = role.quota.allowed_by_ratio(school.enrollment, level) if school else None
+            if role.quota.maximum is not None:
+                limit = role.quota.maximum if limit is None else min(limit, role.quota.maximum)
+        if limit is not None and held > limit:
+            assessment = "over"
+        elif minimum is not None and held < minimum:
+            assessment = "under"
+        else:
+            assessment = "ok"
+        counts.append({"id": role_id, "name": role.name if role else role_id,
+                       "level": role.security_level.value if role else "", "held": held,
+                       "recommended": role.quota.text if role else NO_VALUE,
+                       "limit": limit, "minimum": minimum, "assessment": assessment})
+    return counts
+
+
+def location_header(data: AuditData, code: str) -> dict[str, Any]:
+    repo = data.repo
+    school = repo.schools.get(code)
+    office = repo.offices.get(code)
+    cluster_id = school.cluster if school else (office.cluster if office else None)
+    cluster = repo.clusters.get(cluster_id) if cluster_id else None
+    review = data.reviews.get(code)
+    due = review_due(review, repo.policy.review_interval_months, data.today)
+    return {
+        "code": code, "name": repo.location_name(code), "kind": "school" if school else "office",
+        "level": school.level.value if school else None, "enrollment": school.enrollment if school else None,
+        "cluster": cluster.name if cluster else None, "cluster_id": cluster.id if cluster else None,
+        "review": review, "review_overdue": due is not None and code in repo.schools,
+        "findings": data.findings_at.get(code, []),
+        "errors": sum(1 for f in data.findings_at.get(code, []) if f.severity is Severity.error),
+        "warnings": sum(1 for f in data.findings_at.get(code, []) if f.severity is Severity.warning),
+        "grants_file": f"{data.location_dir(code)}/grants.yaml",
+    }
+
+
+def export_preamble(data: AuditData, header: dict[str, Any]) -> list[tuple[str, str]]:
+    review = header["review"]
+    return [
+        ("Location", f"{header['name']} ({header['code']})"),
+        ("Enrollment", str(header["enrollment"]) if header["enrollment"] is not None else NO_VALUE),
+        ("Local district", header["cluster"] or NO_VALUE),
+        ("Built from commit", data.commit_label),
+        ("Built at", data.built_at.isoformat(timespec="seconds")),
+        ("Last access review", review.label if review else "no review on record"),
+    ]
+
+
+def dashboard(data: AuditData) -> dict[str, Any]:
+    repo = data.repo
+    errors = []
+    for code in [*repo.schools, *repo.offices]:
+        header = location_header(data, code)
+        if header["errors"]:
+            errors.append(header)
+    overdue = []
+    for code in repo.schools:
+        review = data.reviews.get(code)
+        due = review_due(review, repo.policy.review_interval_months, data.today)
+        if due is not None:
+            overdue.append({"code": code, "name": repo.location_name(code), "review": review, "due": due})
+    leavers = []
+    for employee, accesses in sorted(data.by_employee.items()):
+        person = repo.staff.get(employee)
+        if person is not None and person.hr_status is not HRStatus.separated:
+            continue
+        leavers.append({
+            "employee": employee, "name": person.display_name if person else "(not in the HR directory)",
+            "status": person.hr_status.value if person else "unknown",
+            "locations": sorted({a.location for a in accesses}),
+        })
+    horizon = data.today + dt.timedelta(days=repo.policy.expiry_notice_days)
+    expiring = []
+    for record, _index, grant in repo.iter_grants():
+        if grant.expires is not None and data.today <= grant.expires <= horizon:
+            person = repo.staff.get(grant.employee)
+            expiring.append({
+                "location": record.code, "employee": grant.employee,
+                "name": person.display_name if person else NO_VALUE,
+                "roles": [repo.roles[r].name if r in repo.roles else r for r in grant.roles],
+                "expires": grant.expires, "days": (grant.expires - data.today).days,
+            })
+    expiring.sort(key=lambda e: (e["expires"], e["location"], e["employee"]))
+    return {"errors": errors, "overdue": overdue, "leavers": leavers, "expiring": expiring,
+            "feed": [feed_item(repo, c) for c in data.history.commits[:FEED_LENGTH]],
+            "counts": data.report.counts()}
+
+
+def feed_item(repo: Repository, commit: Commit) -> dict[str, Any]:
+    changes = []
+    for file, change in sorted(commit.changes.items()):
+        code = Path(file).parent.name if file.endswith("grants.yaml") else None
+        changes.append({"file": file, "code": code if code in repo.grants or code in repo.schools else None,
+                        "kind": "schools" if code in repo.schools else "offices",
+                        "added": len(change.get("added", [])), "removed": len(change.get("removed", []))})
+    return {"commit": commit, "changes": changes}
+
+
+def people_index(data: AuditData, href: dict[str, str]) -> dict[str, Any]:
+    """Everyone in the directory, and anyone holding access without being in it, with their access."""
+    repo = data.repo
+    staff, by_employee, role_names, today = repo.staff, data.by_employee, data.role_names, data.today
+    # 75,000 people and 270,000 accesses at district scale: names and labels are looked up, not rebuilt.
+    location_names = {code: repo.location_name(code) for code in data.by_location}
+    by_place_and_role = attrgetter("location", "role")
+    people = []
+    for employee in sorted(set(staff) | set(by_employee)):
+        person = staff.get(employee)
+        rows = []
+        for access in sorted(by_employee.get(employee, ()), key=by_place_and_role):
+            location = access.location
+            expires = access.source.model.grants[access.index].expires
+            rows.append([location, location_names[location], role_names.get(access.role, access.role),
+                         access.how, expires.isoformat() if expires else "never", status_of(expires, today),
+                         href.get(location, ""), access.source.file])
+        if person is None:
+            people.append([employee, NO_VALUE, "(not in the HR directory)", NO_VALUE, NO_VALUE, "unknown", rows])
+        else:
+            people.append([employee, person.last_name, person.first_name, person.staff_type.value,
+                           person.position, person.hr_status.value, rows])
+    return {"commit": data.commit_label, "built_at": data.built_at.isoformat(timespec="seconds"),
+            "columns": ["employee", "last_name", "first_name", "staff_type", "position", "hr_status", "access"],
+            "access_columns": ["location", "location_name", "role", "how", "expires", "status", "page", "file"],
+            "people": people}

@@ -1,0 +1,353 @@
+"""Render the site's Markdown and data files from Jinja templates, in one pass, then write the config.
+
+`generate_site` writes build/<kind>/docs (hand-written pages from site/, generated pages, downloads,
+assets) and build/<kind>/mkdocs.yml, which INHERITs the repository's mkdocs.yml and sets docs_dir,
+site_dir and nav. It does not run MkDocs: `run_mkdocs` does, so a benchmark can time each part.
+
+The internal build also writes build/internal/theme (the config's `theme.custom_dir`): the template of
+the Security Audit Report pages and, under theme/rolebook/audit/, each report's tables as ready HTML.
+MkDocs renders the light Markdown of each report page and the theme template includes its tables as
+they are: at a thousand schools, parsing every table row as Markdown's raw HTML cost most of the build.
+Theme templates are never copied into the site, so a fragment only ever reaches readers inside its page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import posixpath
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from rolebook.facts.history import read_history
+from rolebook.infra.gcpause import collector_paused, keep_loaded
+from rolebook.loading import Repository, load_catalog, load_repository
+from rolebook.output.site import audit, guide, report
+from rolebook.output.site.exports import write_exports
+from rolebook.output.site.markup import md, prose, title
+
+KINDS = ("public", "internal")
+SITE_DIR = "site"
+CONFIG_FILE = "mkdocs.yml"
+THEME_DIR = "theme"  # the generated config's theme.custom_dir, beside it
+REPORT_TEMPLATE = "rolebook-report.html"
+PARALLEL_FROM = 60  # locations: below this, starting worker processes costs more than it saves
+MAX_WORKERS = 8
+REQUEST_GUIDE = "guides/how-to-request.md"
+
+
+class SiteError(Exception):
+    """The site cannot be generated; the message says why and what to do."""
+
+
+@dataclass
+class Pages:
+    """Writes pages into the docs folder being built, and remembers which exist for the nav."""
+
+    docs: Path
+    theme: Path
+
+    def write(self, relative: str, text: str | bytes) -> None:
+        self._write(self.docs / relative, text)
+
+    def write_fragment(self, relative: str, html: str) -> None:
+        """HTML that a theme template includes. Jinja reads it as a template: no `{` may reach it, and a raw
+        block is lexed about twice as fast as plain text."""
+        self._write(self.theme / relative, "{% raw %}" + html.replace("{", "&#123;") + "{% endraw %}")
+
+    @staticmethod
+    def _write(path: Path, text: str | bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+    def exists(self, relative: str) -> bool:
+        return (self.docs / relative).is_file()
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("rolebook", "templates/site"), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,  # one build: no need to look at each template's file again on every use
+    )
+    env.filters["md"] = md
+    env.filters["title"] = title
+    env.filters["prose"] = prose
+    env.globals["link"] = link
+    return env
+
+
+@cache  # a district's report pages ask for the same few hundred links hundreds of thousands of times
+def link(from_page: str, to_page: str) -> str:
+    """A relative URL between two docs pages (Markdown paths), as the built site has them (.html)."""
+    target = to_page[:-3] + ".html" if to_page.endswith(".md") else to_page
+    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+class RoleLinks(dict[str, str]):
+    """Role id -> the role page's URL from one page, made on first use (a report row links its roles)."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.page = page
+
+    def __missing__(self, role: str) -> str:
+        self[role] = href = link(self.page, f"roles/{role}.md")
+        return href
+
+
+def read_settings(repo_root: Path) -> dict[str, Any]:
+    """The repository's mkdocs.yml, for the few settings the pages need (tags such as !!python/name kept)."""
+    path = repo_root / CONFIG_FILE
+    if not path.is_file():
+        raise SiteError(f"{CONFIG_FILE}: not found in {repo_root}. The site's settings live there; copy the "
+                        f"mkdocs.yml of the Rolebook template repository to the repository root.")
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 - safe loader subclass
+    except yaml.YAMLError as exc:
+        raise SiteError(f"{CONFIG_FILE}: cannot be read: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | None = None,
+                  today: dt.date | None = None, built_at: dt.datetime | None = None) -> Path:
+    """Render the docs of one build ('public' or 'internal') into out_dir; return its mkdocs config."""
+    if kind not in KINDS:
+        raise SiteError(f"unknown build '{kind}': use one of {', '.join(KINDS)}")
+    repo_root = repo_root.resolve()
+    out_dir = out_dir.resolve()
+    settings = read_settings(repo_root)
+    today = today or dt.date.today()
+    built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    staging = out_dir / "docs.new"
+    theme_staging = out_dir / f"{THEME_DIR}.new"
+    for folder in (staging, theme_staging):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    pages = Pages(staging, theme_staging)
+    _copy_static(repo_root, staging)
+    env = environment()
+    extra_setting = settings.get("extra")
+    extra: dict[str, Any] = extra_setting if isinstance(extra_setting, dict) else {}
+    request_form = str(extra.get("request_form_url") or "").strip()
+    repo_url = str(settings.get("repo_url") or "").rstrip("/")
+    common = {"kind": kind, "request_form": request_form, "repo_url": repo_url, "today": today,
+              "built_at": built_at}
+
+    if kind == "public":
+        repo = load_catalog(repo_root)
+        nav_extra: list[Any] = []
+        _render_guide(env, pages, repo, guide.group_names(repo_root), common)
+    else:
+        # `git log` runs while the repository loads: at district scale each takes seconds.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            reading = background.submit(read_history, repo_root, repo_root / "build" / ".cache")
+            repo = load_repository(repo_root)
+            _render_guide(env, pages, repo, {g.id: g.name for g in repo.groups.values()}, common)
+            history = reading.result()
+        data = audit.collect(repo, today, built_at, history)
+        nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label})
+    if not pages.exists("index.md"):
+        pages.write("index.md", env.get_template("index.md.j2").render(**common))
+
+    docs = out_dir / "docs"
+    theme = out_dir / THEME_DIR
+    for folder, staged in ((docs, staging), (theme, theme_staging)):
+        shutil.rmtree(folder, ignore_errors=True)
+        staged.rename(folder)
+    return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra,
+                         custom_theme=kind == "internal")
+
+
+def pages_in(docs: Path) -> Callable[[str], bool]:
+    return lambda relative: (docs / relative).is_file()
+
+
+def _copy_static(repo_root: Path, docs: Path) -> None:
+    """The package's assets (styles, scripts, the mermaid copy), then the repository's site/ over them."""
+    assets = resources.files("rolebook") / "assets"
+    with resources.as_file(assets) as folder:
+        shutil.copytree(folder, docs / "assets", dirs_exist_ok=True)
+    if (repo_root / SITE_DIR).is_dir():
+        shutil.copytree(repo_root / SITE_DIR, docs, dirs_exist_ok=True)
+
+
+def _render_guide(env: Environment, pages: Pages, repo: Repository, groups: dict[str, str],
+                  common: dict[str, Any]) -> None:
+    sections = guide.guide_sections(repo, groups)
+    request_link = common["request_form"] or None
+    role_template = env.get_template("guide/role.md.j2")
+    pages.write("roles/index.md", env.get_template("guide/roles.md.j2").render(
+        **common, sections=sections, page="roles/index.md", request_link=request_link,
+        request_guide=REQUEST_GUIDE))
+    for section in sections:
+        for role in section["roles"]:
+            page = f"roles/{role['id']}.md"
+            pages.write(page, role_template.render(
+                **common, role=role, section=section, page=page, request_link=request_link,
+                request_guide=REQUEST_GUIDE))
+    rules = guide.rule_views(repo)
+    pages.write("rules/index.md", env.get_template("guide/rules.md.j2").render(**common, rules=rules,
+                                                                             page="rules/index.md"))
+    rule_template = env.get_template("guide/rule.md.j2")
+    for rule in rules:
+        page = f"rules/{rule['code']}.md"
+        pages.write(page, rule_template.render(**common, rule=rule, page=page))
+
+
+def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any]) -> list[Any]:
+    repo = data.repo
+    theme_template = resources.files("rolebook").joinpath("templates/site/theme", REPORT_TEMPLATE)
+    (pages.theme / REPORT_TEMPLATE).write_text(theme_template.read_text(encoding="utf-8"), encoding="utf-8")
+    codes = [*repo.schools, *repo.offices]
+    href = {code: f"audit/{'schools' if code in repo.schools else 'offices'}/{code}.md" for code in codes}
+    headers = {code: audit.location_header(data, code) for code in codes}
+    with _locations_rendered(LocationJob(env, pages, data, common, headers), codes):
+        # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
+        clusters = _render_audit_indexes(env, pages, data, common, headers, href)
+    return [{"Audit": [
+        {"Dashboard": "audit/index.md"},
+        {"All locations": "audit/locations.md"},
+        {"Find a person": "audit/people.md"},
+        {"Local districts": [{c["cluster"].name: c["page"]} for c in clusters]},
+    ]}]
+
+
+def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any],
+                          headers: dict[str, dict[str, Any]], href: dict[str, str]) -> list[dict[str, Any]]:
+    """The district pages, all locations, the dashboard and the person index; returns the districts."""
+    repo = data.repo
+    clusters: list[dict[str, Any]] = []
+    for cluster in repo.clusters.values():
+        schools = [headers[s.code] for s in repo.schools.values() if s.cluster == cluster.id]
+        page = f"audit/districts/{cluster.id}.md"
+        clusters.append({"cluster": cluster, "page": page, "schools": schools})
+        pages.write(page, env.get_template("audit/district.md.j2").render(
+            **common, page=page, cluster=cluster, schools=schools, href=href))
+    offices = [headers[code] for code in repo.offices]
+    pages.write("audit/locations.md", env.get_template("audit/locations.md.j2").render(
+        **common, page="audit/locations.md", clusters=clusters, offices=offices, href=href))
+    pages.write("audit/index.md", env.get_template("audit/dashboard.md.j2").render(
+        **common, page="audit/index.md", board=audit.dashboard(data), href=href))
+    with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
+        people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
+        pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
+    pages.write("audit/people.md", env.get_template("audit/people.md.j2").render(
+        **common, page="audit/people.md"))
+    return clusters
+
+
+@dataclass
+class LocationJob:
+    """What rendering the Security Audit Reports needs; forked workers inherit it (see _locations_rendered)."""
+
+    env: Environment
+    pages: Pages
+    data: audit.AuditData
+    common: dict[str, Any]
+    headers: dict[str, dict[str, Any]]
+
+    def render(self, codes: list[str]) -> None:
+        """Each location's report page, its tables (a theme fragment) and its CSV and XLSX downloads."""
+        data, pages, common = self.data, self.pages, self.common
+        location_template = self.env.get_template("audit/location.md.j2")
+        report_template = self.env.get_template("audit/report.html.j2")
+        escaped = report.EscapedText()  # shared by the reports: most values recur from school to school
+        for code in codes:
+            folder = "schools" if code in data.repo.schools else "offices"
+            page = f"audit/{folder}/{code}.md"
+            header = self.headers[code]
+            rows = audit.location_rows(data, code)
+            stem = f"security-audit-{code}"
+            write_exports(pages.docs / f"audit/{folder}", stem, f"Security Audit Report: {header['name']}",
+                          audit.EXPORT_HEADER, [row.export() for row in rows], audit.export_preamble(data, header))
+            html_report = f"audit/{folder}/{code}.html"
+            pages.write(page, location_template.render(**common, page=page, header=header, report=html_report))
+            pages.write_fragment(f"rolebook/{html_report}", report_template.render(
+                **common, page=page, header=header,
+                rows=report.access_table(rows, RoleLinks(page), common["repo_url"], escaped),
+                counts=audit.role_counts(data, code), csv=f"{stem}.csv", xlsx=f"{stem}.xlsx"))
+
+
+_job: LocationJob | None = None  # the job forked workers inherit: nothing large is pickled to them
+
+
+def _render_share(codes: list[str]) -> None:
+    assert _job is not None
+    _job.render(codes)
+
+
+@contextmanager
+def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
+    """Render the reports while the with-block runs; they are done when it ends.
+
+    The reports are independent, so at district scale they are rendered by one forked worker per CPU
+    (the loaded data is shared with the workers by fork, not copied) while this process goes on with
+    the block; small builds render in-process, before the block."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or len(codes) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        job.render(codes)
+        yield
+        return
+    global _job
+    _job = job
+    # Out of the collector's sight for good, as the loaded repository already is: otherwise each worker's
+    # collections walk the accesses and findings, writing to (so copying) the pages they share.
+    keep_loaded(len(job.data.accesses))
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            shares = [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]
+            yield
+            for share in shares:
+                share.result()
+    finally:
+        _job = None
+
+
+def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
+                  nav_extra: list[Any], custom_theme: bool = False) -> Path:
+    nav: list[Any] = []
+    if exists("index.md"):
+        nav.append({"Home": "index.md"})
+    nav.append({"Role guide": "roles/index.md"})
+    guides = [g for g in ("guides/how-to-request.md", "guides/how-to-approve.md") if exists(g)]
+    if guides:
+        nav.append({"How to": guides})
+    nav.append({"Policy rules": "rules/index.md"})
+    nav.extend(nav_extra)
+    config: dict[str, object] = {
+        "INHERIT": os.path.relpath(repo_root / CONFIG_FILE, out_dir),
+        "docs_dir": "docs",
+        "site_dir": os.path.relpath(site_dir.resolve(), out_dir),
+        "nav": nav,
+        # Pages reached from index pages, not from the sidebar: a sidebar listing every school would
+        # weigh hundreds of KB on every page at district scale.
+        "not_in_nav": "\n".join(["/roles/*.md", "/rules/*.md", "/audit/schools/*.md", "/audit/offices/*.md"]),
+    }
+    if custom_theme:  # merged into the inherited theme settings by MkDocs and Zensical alike
+        config["theme"] = {"custom_dir": THEME_DIR}
+    path = out_dir / CONFIG_FILE
+    path.write_text("# Generated by `rolebook build`; edit the repository's mkdocs.yml instead.\n"
+                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

@@ -1,0 +1,464 @@
+"""Six-monthly access reviews and account use (RB7xx).
+
+Each school reviews who can reach its data every six months, and removal is never automatic; these
+rules make a review count only when it is complete and done by someone entitled to do it, and flag
+schools whose review is overdue and accounts nobody uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from rolebook.facts.reviewers import designated_reviewers, login_index
+from rolebook.hr.logins import LOGINS_FILE, LoginFlag, has_login_data, load_logins, login_flags
+from rolebook.infra import csvio
+from rolebook.loading.repository import DISTRICT_FILE
+from rolebook.model.findings import Finding, Severity
+from rolebook.model.review import Decision, ReviewStatus, add_months
+from rolebook.policy.rules.base import Context, Rule, register
+from rolebook.reviews import overdue_reviews
+from rolebook.reviews.load import LoadedReview, ReviewSet, load_reviews
+
+
+def _reviews(context: Context) -> ReviewSet:
+    """Review files are read once per run and shared by the rules below."""
+    if "reviews" not in context.extra:
+        context.extra["reviews"] = load_reviews(context.repo.root)
+    return cast(ReviewSet, context.extra["reviews"])
+
+
+def _current(context: Context, review: LoadedReview) -> bool:
+    """False for completed reviews older than the review interval: they are history, judged when merged.
+
+    People move on; a principal who left since does not make last year's evidence wrong.
+    """
+    if review.model.status is not ReviewStatus.completed:
+        return True
+    interval = context.repo.policy.review_interval_months
+    return add_months(review.effective_date, interval) >= context.today
+
+
+class _ReviewRule(Rule):
+    sources = ("000",)
+    local = False  # a review PR changes no grants file, so every review file is checked every time
+
+    def at(self, review: LoadedReview, message: str, hint: str, *path: str | int,
+           employee: str | None = None, key: tuple[str, ...] = ()) -> Finding:
+        return self.finding(review.file, review.line_of(*path), message, hint, location=review.school,
+                            employee=employee, key=key or (review.school, review.period))
+
+
+@register
+class ReviewFileInvalid(_ReviewRule):
+    """A review file cannot be read.
+
+    Why: a review is the evidence that a school looked at who can reach its data "every 6 months"
+    (000); a file that cannot be read proves nothing.
+
+    Fix: correct the line named; `rolebook review open` writes a well-formed file to start from.
+
+    .. rule-example:: fail
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: finished
+          items: []
+
+    .. rule-example:: pass
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: open
+          reviewer: pat-park
+          items:
+            - {employee: "10000003", roles: [teacher], via: direct, decision: null, reason: null}
+    """
+
+    code = "RB700"
+    name = "review-file-invalid"
+    severity = Severity.error
+    summary = "A review file cannot be read (bad YAML, unknown field, wrong school or period)."
+
+    def check(self) -> Iterable[Finding]:
+        for error in _reviews(self.context).errors:
+            hint = error.hint or "compare with a file written by `rolebook review open`"
+            yield Finding(self.code, self.effective_severity, error.file, error.line, error.message, hint,
+                          column=error.column, key=(error.file, error.message))
+
+
+@register
+class ReviewIncomplete(_ReviewRule):
+    """A submitted or completed review leaves a grant undecided, or a decision unexplained.
+
+    Why: the review must cover "the information needed to remove or change access for employees that
+    have left the school, or no longer need to view confidential student records" (000); a grant
+    nobody decided on was not reviewed. A review with `status: open` is still being filled in.
+
+    Fix: give every item a decision (keep, remove, or change with the new roles in `change_to`), a
+    reason for remove and change, and the reviewer and `reviewed_on` date, or set `status: open`.
+
+    .. rule-example:: fail
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: submitted
+          reviewer: pat-park
+          reviewed_on: 2026-11-20
+          items:
+            - {employee: "10000002", roles: [office-manager, health-office], via: direct, decision: keep, reason: null}
+            - {employee: "10000003", roles: [teacher], via: direct, decision: null, reason: null}
+
+    .. rule-example:: pass
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: submitted
+          reviewer: pat-park
+          reviewed_on: 2026-11-20
+          items:
+            - {employee: "10000002", roles: [office-manager, health-office], via: direct, decision: keep, reason: null}
+            - {employee: "10000003", roles: [teacher], via: direct, decision: remove, reason: Left the school in June}
+    """
+
+    code = "RB701"
+    name = "review-incomplete"
+    severity = Severity.error
+    summary = "A submitted or completed review has undecided items or decisions without a reason."
+
+    def check(self) -> Iterable[Finding]:
+        for review in _reviews(self.context).reviews:
+            if review.model.status.must_be_complete:
+                yield from self._check(review)
+
+    def _check(self, review: LoadedReview) -> Iterator[Finding]:
+        model = review.model
+        status = model.status.value
+        if model.reviewer is None:
+            yield self.at(review, f"the review is {status} but names no reviewer",
+                          "set reviewer: to the Git username of the principal who reviewed", "status")
+        if model.status is ReviewStatus.completed and model.reviewed_on is None:
+            yield self.at(review, "the review is completed but has no reviewed_on date",
+                          "set reviewed_on: YYYY-MM-DD, the day the review was finished", "status")
+        for index, item in enumerate(model.items):
+            who = f"{item.employee} ({', '.join(item.roles)}, {item.via})"
+            key = (model.school, model.period, item.employee, ",".join(item.roles), item.via)
+            if item.decision is None:
+                yield self.at(review, f"no decision for {who}",
+                              "set decision: keep, remove or change, or set status: open while still reviewing",
+                              "items", index, "decision", employee=item.employee, key=key)
+                continue
+            if item.decision in {Decision.remove, Decision.change} and not (item.reason or "").strip():
+                yield self.at(review, f"the decision to {item.decision.value} access of {who} gives no reason",
+                              "add reason: with a few words, e.g. 'left the school in June'",
+                              "items", index, "decision", employee=item.employee, key=key)
+            if item.decision is Decision.change and not item.change_to:
+                yield self.at(review, f"the change to {who} does not say what to change to",
+                              "list the new roles, e.g. change_to: [teacher]",
+                              "items", index, "decision", employee=item.employee, key=key)
+            if item.decision is not Decision.change and item.change_to is not None:
+                yield self.at(review, f"{who} has change_to but the decision is {item.decision.value}",
+                              "set decision: change, or delete change_to",
+                              "items", index, "change_to", employee=item.employee, key=key)
+
+
+@register
+class ReviewerNotDesignated(_ReviewRule):
+    """The reviewer is not a designated reviewer of the school.
+
+    Why: the administrators who approve a school's access are the ones who review it (000): a holder
+    of an approver role there (`approver_roles`, the principal), known by the Git username in the
+    staff directory, or a member of the school's cluster approvers group.
+
+    Fix: set `reviewer:` (or `decided_by:` on an item) to one of the designated reviewers the
+    message lists, or give the principal a `git_username` in `access/staff.yaml`.
+
+    .. rule-example:: fail
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: submitted
+          reviewer: ngozi-o
+          reviewed_on: 2026-11-20
+          items:
+            - {employee: "10000003", roles: [teacher], via: direct, decision: keep, reason: null}
+
+    .. rule-example:: pass
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: submitted
+          reviewer: pat-park
+          reviewed_on: 2026-11-20
+          items:
+            - {employee: "10000003", roles: [teacher], via: direct, decision: keep, reason: null}
+            - {employee: "10000001", roles: [principal], via: direct, decision: keep, reason: null, decided_by: lee-ld}
+    """
+
+    code = "RB702"
+    name = "reviewer-not-designated"
+    severity = Severity.error
+    summary = "A review is done by someone who is not the school's approver or its cluster's approvers."
+
+    def check(self) -> Iterable[Finding]:
+        context = self.context
+        for review in _reviews(context).reviews:
+            if not _current(context, review):
+                continue
+            allowed = designated_reviewers(context.repo, review.school, context.accesses)
+            shown = ", ".join(sorted(allowed)) or "nobody: no approver at this school has a Git username"
+            model = review.model
+            if model.reviewer is not None and model.reviewer.lower() not in allowed:
+                yield self.at(review, f"{model.reviewer} is not a designated reviewer of school {model.school}",
+                              f"designated reviewers: {shown}", "reviewer")
+            for index, item in enumerate(model.items):
+                if item.decided_by is not None and item.decided_by.lower() not in allowed:
+                    yield self.at(review, f"{item.decided_by} decided on {item.employee} but is not a designated "
+                                  f"reviewer of school {model.school}", f"designated reviewers: {shown}",
+                                  "items", index, "decided_by", employee=item.employee,
+                                  key=(model.school, model.period, item.employee, "decided_by"))
+
+
+@register
+class ReviewSelfDecision(_ReviewRule):
+    """Someone decided on their own access.
+
+    Why: nobody reviews their own access. A principal's own access is approved by the local district
+    in the first place (000), so the cluster's approvers review it too.
+
+    Fix: leave that item to a member of the cluster's approvers group, who sets the decision and
+    `decided_by:` with their Git username (`rolebook review decide ... --reviewer LOGIN`).
+
+    .. rule-example:: fail
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: open
+          reviewer: pat-park
+          items:
+            - {employee: "10000001", roles: [principal], via: direct, decision: keep, reason: null}
+
+    .. rule-example:: pass
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: open
+          reviewer: pat-park
+          items:
+            - {employee: "10000001", roles: [principal], via: direct, decision: keep, reason: null, decided_by: lee-ld}
+    """
+
+    code = "RB703"
+    name = "review-self-decision"
+    severity = Severity.error
+    summary = "A reviewer decided on their own access."
+
+    def check(self) -> Iterable[Finding]:
+        context = self.context
+        logins = login_index(context.repo)
+        for review in _reviews(context).reviews:
+            if not _current(context, review):
+                continue
+            for index, item in enumerate(review.model.items):
+                decider = item.decided_by or review.model.reviewer
+                if item.decision is None or decider is None or logins.get(decider.lower()) != item.employee:
+                    continue
+                yield self.at(review, f"{decider} decided on their own access ({', '.join(item.roles)})",
+                              "leave the decision to the cluster's approvers: they set decision and "
+                              "decided_by: <their Git username> on this item", "items", index, "decision",
+                              employee=item.employee, key=(review.school, review.period, item.employee, "self"))
+
+
+@register
+class ReviewOverdue(_ReviewRule):
+    """A school's last completed access review is older than the review interval, or there is none.
+
+    Why: schools review who can reach their data "every 6 months" (000), and removal "is not
+    automatic in any situation" (000): without the review, leavers and movers keep their access.
+    The interval is `review_interval_months` in `roles/policy.yaml`.
+
+    Fix: `rolebook review open --school CODE`; the review counts once completed and merged.
+
+    .. rule-example:: fail
+
+        access/schools/100/reviews/2026-H1.yaml: |
+          school: "100"
+          period: 2026-H1
+          status: completed
+          reviewer: pat-park
+          reviewed_on: 2026-03-02
+          items:
+            - {employee: "10000003", roles: [teacher], via: direct, decision: keep, reason: null}
+
+    .. rule-example:: pass
+
+        access/schools/100/reviews/2026-H2.yaml: |
+          school: "100"
+          period: 2026-H2
+          status: completed
+          reviewer: pat-park
+          reviewed_on: 2026-09-15
+          items:
+            - {employee: "10000003", roles: [teacher], via: direct, decision: keep, reason: null}
+        access/schools/200/reviews/2026-H2.yaml: |
+          school: "200"
+          period: 2026-H2
+          status: completed
+          reviewer: ngozi-o
+          reviewed_on: 2026-09-16
+          items:
+            - {employee: "20000002", roles: [counselor], via: direct, decision: keep, reason: null}
+    """
+
+    code = "RB704"
+    name = "review-overdue"
+    severity = Severity.warning
+    summary = "A school has no completed access review within the review interval."
+
+    def check(self) -> Iterable[Finding]:
+        context = self.context
+        reviews = _reviews(context)
+        months = context.repo.policy.review_interval_months
+        position = {code: index for index, code in enumerate(context.repo.schools)}
+        for late in overdue_reviews(context.repo, context.today, reviews):
+            if not context.in_scope(late.school):  # pull-request mode: only the schools the change touches
+                continue
+            if late.never_reviewed:
+                line = context.repo.locate(DISTRICT_FILE, ("schools", position[late.school], "code"))
+                yield self.finding(
+                    DISTRICT_FILE, line, f"school {late.school} ({late.name}) has never completed an access review",
+                    f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
+                    location=late.school, key=(late.school, "never"))
+                continue
+            latest = reviews.latest_completed(late.school)
+            assert latest is not None
+            yield self.finding(
+                latest.file, latest.line_of("reviewed_on"),
+                f"the last access review of school {late.school} ({late.name}) was {late.last_period}, "
+                f"due again on {late.due_on}",
+                f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
+                location=late.school, key=(late.school, "overdue"))
+
+
+class _LoginRule(Rule):
+    sources = ("002",)
+    local = True
+    kind = ""
+
+    def check(self) -> Iterable[Finding]:
+        context = self.context
+        if not has_login_data(context.repo.root):
+            return
+        if "logins" not in context.extra:
+            try:
+                context.extra["logins"] = load_logins(context.repo.root)
+            except csvio.CsvRejected as rejected:
+                context.extra["logins"] = rejected
+        stored = context.extra["logins"]
+        if isinstance(stored, csvio.CsvRejected):
+            if self.kind == "dormant":  # said once, not by both login rules
+                problem = stored.problems[0]
+                yield self.finding(LOGINS_FILE, problem.line, f"the login data cannot be read: {problem.message}",
+                                   "import it again with `rolebook logins import --export FILE`",
+                                   key=(LOGINS_FILE,))
+            return
+        accesses = [a for a in context.accesses if context.in_scope(a.location)]
+        logins = cast("dict[tuple[str, str], dt.datetime]", stored)
+        for flag in login_flags(context.repo, accesses, logins, context.today):
+            if flag.kind == self.kind:
+                access = flag.access
+                yield self.at_grant(access.source, access.index, self.message(flag), self.hint(flag),
+                                    key=(flag.location, flag.employee))
+
+    def message(self, flag: LoginFlag) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def hint(self, flag: LoginFlag) -> str:
+        return ("if they no longer need it, remove it (`rolebook revoke`); the next access review "
+                "decides otherwise")
+
+
+@register
+class DormantAccount(_LoginRule):
+    """Someone holds access at a location but has not logged in there for a long time.
+
+    Why: "remove redundant user accounts as soon as possible" (002, section 7); an account nobody
+    uses is a risk without a benefit. Login data comes from the MIS export (`rolebook logins import`);
+    the limit is `dormant_after_days` (90) in `roles/policy.yaml`.
+
+    Fix: remove the access if it is no longer needed, or keep it at the next access review.
+
+    .. rule-example:: fail
+
+        access/logins.csv: |
+          employee_number,location_code,role,last_login
+          10000003,100,teacher,2026-03-01T08:00:00Z
+
+    .. rule-example:: pass
+
+        access/logins.csv: |
+          employee_number,location_code,role,last_login
+          10000003,100,teacher,2026-11-20T08:00:00Z
+    """
+
+    code = "RB705"
+    name = "dormant-account"
+    severity = Severity.warning
+    summary = "Access not used for policy.dormant_after_days (no login at that location)."
+    kind = "dormant"
+
+    def message(self, flag: LoginFlag) -> str:
+        last = flag.last_login.date().isoformat() if flag.last_login else "never"
+        return (f"{flag.employee} has not logged in at {flag.location} for {flag.days} days "
+                f"(last login {last}; roles: {', '.join(flag.roles)})")
+
+
+@register
+class NeverLoggedIn(_LoginRule):
+    """Someone has held access at a location for a long time but never logged in there.
+
+    Why: access granted and never used is usually access that was not needed, or was granted at the
+    wrong school (002, section 7: remove redundant accounts). New grants get `dormant_after_days` to
+    be used first.
+
+    Fix: remove the access if it is not needed, or check the grant names the right location.
+
+    .. rule-example:: fail
+
+        access/logins.csv: |
+          employee_number,location_code,role,last_login
+          10000002,100,office-manager,2026-11-20T08:00:00Z
+
+    .. rule-example:: pass
+
+        access/logins.csv: |
+          employee_number,location_code,role,last_login
+          10000001,100,principal,2026-11-20T08:00:00Z
+          10000002,100,office-manager,2026-11-20T08:00:00Z
+          10000003,100,teacher,2026-11-20T08:00:00Z
+          20000001,200,principal,2026-11-20T08:00:00Z
+          20000002,200,counselor,2026-11-20T08:00:00Z
+          20000003,200,office-manager,2026-11-20T08:00:00Z
+          30000001,SPEDOPS,sped-viewers,2026-11-20T08:00:00Z
+          90000005,100,district-administrator,2026-11-20T08:00:00Z
+          90000005,200,district-administrator,2026-11-20T08:00:00Z
+    """
+
+    code = "RB706"
+    name = "never-logged-in"
+    severity = Severity.notice
+    summary = "Access held for policy.dormant_after_days and never used at that location."
+    kind = "never"
+
+    def message(self, flag: LoginFlag) -> str:
+        return (f"{flag.employee} has held access at {flag.location} for {flag.days} days and never logged in "
+                f"there (roles: {', '.join(flag.roles)})")
