@@ -36,11 +36,13 @@ node-tools:
 	@if command -v npm >/dev/null 2>&1 && [ -f tests/tools/package.json ]; then \
 	  npm install --silent --no-audit --no-fund --prefix tests/tools >/dev/null; fi
 
-test: $(STAMP) browser node-tools
+test: $(STAMP) browser node-tools lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/pytest -n 2 -q
 
+# The layers and no import cycles (import-linter, contracts in pyproject.toml), ruff, and mypy --strict.
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check generator tests benchmarks tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

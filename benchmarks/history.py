@@ -1,6 +1,6 @@
 """A whole benchmark repository: the synthetic district, its exports and a Git history of merged PRs.
 
-`benchmarks.synth` writes access/ (the data as it stands today). This module makes a repository of it:
+`tools.synth` writes access/ (the data as it stands today). This module makes a repository of it:
 
 - roles/, mkdocs.yml and site/ copied from this checkout (the catalog the data was fitted to);
 - exports/hr-export.csv: the HR export `rolebook hr` reads (our own column names, `;` between locations);
@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml_rs
 
-from benchmarks import synth
+from tools import synth
 
 REPO_ROOT = synth.REPO_ROOT
 MAIN = "main"

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks import history, synth
+from benchmarks import apply_bench, history
+from tools import synth
 
 SCALES: dict[str, tuple[synth.Params, int]] = {
     "full": (synth.PRESETS["full"], 10_000),
@@ -170,6 +171,7 @@ def run(scale: str, out: Path) -> Run:
         else:
             steps.append(measure(name, [PY, "-m", "zensical", "build", "--clean", "-f",
                                         str(build / kind / "mkdocs.yml")], repo))
+    steps += apply_bench.measure_apply(repo)  # apply --plan against a scim2-server holding the district
     judge(result)
     return result
 
@@ -194,6 +196,7 @@ def judge(result: Run) -> None:
     check("validate again, nothing changed", "<= 1 s", lambda v: v <= 1.0)
     check("validate --base main (one-grant PR)", "<= 1 s", lambda v: v <= 1.0)
     check("approvals (one-grant PR)", "<= 1 s", lambda v: v <= 1.0)
+    apply_bench.judge_apply(check)
     internal = [seconds("site render: internal"), seconds("mkdocs build: internal")]
     public = [seconds("site render: public"), seconds("mkdocs build: public")]
     naive = seconds("mkdocs build: naive (comparison)")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, make_mini_repo, run_cli, write_files
-from rolebook.facts.lifecycle import expiring_grants, load_logins
+from rolebook.facts.expiry import expiring_grants
 from rolebook.infra import csvio
 from rolebook.loading import load_repository
+from rolebook.loading.records import load_logins
 from rolebook.policy.check import run_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hr"

@@ -190,3 +190,35 @@ def test_a_command_without_the_collector_leaves_nothing_behind() -> None:
             gc.callbacks.remove(seen)
         if not was_enabled:
             gc.disable()
+
+
+def test_the_verdict_cache_changes_no_answer_and_a_committed_one_is_not_read(tmp_path: Path) -> None:
+    """The partial path knows which files it does not read are broken from the per-blob verdicts a full
+    load leaves; without them it checks the blobs itself, and a committed cache is never trusted."""
+    from rolebook.infra.result_cache import CACHE_DIR
+    from rolebook.policy.pull_request import LOAD_ERROR
+
+    root = make_mini_repo(tmp_path / "repo")
+    grants = root / "access/schools/200/grants.yaml"
+    grants.write_text(grants.read_text().replace("    roles: [counselor]\n", "    roles: [counselor]\n    colour: x\n"))
+    git_init(root)
+    git(root, "checkout", "-q", "-b", "request")
+    write_files(root, {"access/schools/100/grants.yaml": (root / "access/schools/100/grants.yaml").read_text()
+                       + '  - employee: "10000003"\n    roles: [health-office]\n    granted: 2026-11-20\n'
+                       "    expires: 2027-06-30\n"})
+
+    def old_load_errors() -> list[tuple[str, int]]:
+        result = pull_request_partial(root, "main", DAY)
+        assert result is not None
+        return [(f.file, f.line) for f in result.preexisting if f.code == LOAD_ERROR]
+
+    expected = [("access/schools/200/grants.yaml", 9)]
+    assert not (root / CACHE_DIR).exists()
+    assert old_load_errors() == expected  # no cache: the blob was checked, and remembered
+    [stored] = (root / CACHE_DIR).glob("verdicts-*.json")
+    entries = json.loads(stored.read_text())
+    assert [key.split("\0")[0] for key, errors in entries.items() if errors] == ["access/schools/200/grants.yaml"]
+    assert old_load_errors() == expected  # from the cache
+    stored.write_text(json.dumps({key: [] for key in entries}))  # a forged cache says everything loads...
+    git(root, "add", "-f", CACHE_DIR)  # ...and is committed: it is not read
+    assert old_load_errors() == expected

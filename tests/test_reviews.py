@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import textwrap
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.loading import load_repository
 from rolebook.policy.check import run_rules
 from rolebook.policy.rules import all_rules
+from rolebook.policy.rules.base import Rule
+from rolebook.policy.rules.examples import rule_examples
 from rolebook.reviews import latest_review, overdue_reviews
 
 DAY = dt.date.fromisoformat(TODAY)
@@ -108,7 +109,7 @@ def test_review_opened_decided_completed_applied_and_evidenced(git_repo: Path) -
     assert git(git_repo, "rev-parse", "review/100-2026-H2-apply^") == merge
     assert "No longer covers the health office" in (git_repo.parent / "body.md").read_text()
 
-    evidence = latest_review(git_repo, "100")
+    evidence = latest_review(load_repository(git_repo), "100")
     assert evidence is not None
     assert (evidence.reviewer, evidence.reviewed_on, evidence.period) == ("pat-park", DAY, "2026-H2")
     assert evidence.commit == merge
@@ -117,7 +118,7 @@ def test_review_opened_decided_completed_applied_and_evidenced(git_repo: Path) -
     assert decisions[("10000002", ("health-office",))].reason == "No longer covers the health office"
     assert decisions[("10000001", ("principal",))].decided_by == "lee-ld"
     assert evidence.counts == {"keep": 3, "remove": 1, "change": 1, "undecided": 0}
-    assert latest_review(git_repo, "200") is None
+    assert latest_review(load_repository(git_repo), "200") is None
 
 
 def test_open_all_branch_per_school_and_no_branch_in_place(git_repo: Path) -> None:
@@ -213,16 +214,9 @@ def test_overdue_and_never_reviewed_schools_warned(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- rule examples
 
 
-def _examples(doc: str) -> list[tuple[str, dict[str, str]]]:
-    found = []
-    for match in re.finditer(r"^\.\. rule-example:: (pass|fail)\n((?:[ \t]*\n|    .*\n?)+)", doc, re.M):
-        found.append((match.group(1), yaml.safe_load(textwrap.dedent(match.group(2)))))
-    return found
-
-
 @pytest.mark.parametrize("rule", [r for r in all_rules() if r.code.startswith("RB7")], ids=lambda r: r.code)
-def test_rule_examples(rule: type, tmp_path: Path) -> None:
-    examples = _examples(rule.doc())
+def test_rule_examples(rule: type[Rule], tmp_path: Path) -> None:
+    examples = [(example.kind, example.files) for example in rule_examples(rule)]
     assert {kind for kind, _ in examples} == {"pass", "fail"}
     for number, (kind, files) in enumerate(examples):
         root = make_mini_repo(tmp_path / f"ex{number}", files)

@@ -143,7 +143,7 @@ def test_audit_page_table_and_downloads(watched: Watched, tmp_path: Path) -> Non
     assert table.locator("tbody tr").count() >= 4
     row = table.locator("tr", has_text=HOSTILE_EMPLOYEE)
     assert HOSTILE_LAST in row.inner_text()  # shown as text, not run
-    assert "PR #42" in row.inner_text() and "pat-park" in row.inner_text()
+    assert "PR #42" in row.inner_text() and "not recorded" in row.inner_text()
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download CSV").click()
     csv_path = tmp_path / "report.csv"

@@ -186,7 +186,7 @@ def test_audit_page_escapes_data_and_shows_history(site_repo: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     row = next(r for r in page.split("<tr") if HOSTILE_EMPLOYEE in r)
-    assert "PR #42" in row and "pat-park" in row and "direct" in row and "Active" in row
+    assert "PR #42" in row and "not recorded" in row and "direct" in row and "Active" in row  # trailers are claims
     # Grants from the first commit name that commit, with no approval on record.
     principal_row = next(r for r in page.split("<tr") if "10000001" in r)
     assert "commit " in principal_row and "pat-park" not in principal_row
@@ -215,7 +215,7 @@ def test_downloads_are_neutralised(site_repo: Path) -> None:
 def test_dashboard_and_people_index(site_repo: Path) -> None:
     site = site_repo / "build/internal/site/audit"
     board = (site / "index.html").read_text(encoding="utf-8")
-    assert "PR #42" in board and "pat-park" in board and "Reviews overdue" in board
+    assert "PR #42" in board and "not recorded" in board and "Reviews overdue" in board
     people = (site / "people.json").read_text(encoding="utf-8")
     assert HOSTILE_EMPLOYEE in people and "Maple Elementary" in people
     assert (site / "districts" / "ld-test.html").is_file()
@@ -227,7 +227,7 @@ def test_history_is_read_once_and_cached(site_repo: Path) -> None:
     assert cache.is_file()
     history = read_history(site_repo, cache.parent)
     commit = history.introduced("access/schools/100/grants.yaml", HOSTILE_EMPLOYEE)
-    assert commit is not None and commit.pr == 42 and commit.approvers == ["pat-park"]
+    assert commit is not None and commit.pr == 42 and commit.approvers == ["not recorded"]  # not a trailer's
     assert len(commit.parents) == 2
 
 
@@ -248,9 +248,9 @@ def test_markdown_escaping() -> None:
 def test_trailers_and_rule_doc_blocks() -> None:
     assert parse_trailers(["", "Body text", "", "Approved-by: pat-park", "Reviewed-by: ngozi-o"]) == {
         "approved-by": ["pat-park"], "reviewed-by": ["ngozi-o"]}
-    blocks = rule_doc_blocks("Why.\n\n.. rule-example:: fail\n   a: 1\n\nFix it.\n")
+    blocks = rule_doc_blocks("Why.\n\n.. rule-example:: fail\n   a.yaml: 'x: 1'\n\nFix it.\n")
     assert [b.kind for b in blocks] == ["text", "example", "text"]
-    assert blocks[1].outcome == "fail" and blocks[1].text == "a: 1"
+    assert blocks[1].outcome == "fail" and blocks[1].text == "a.yaml: 'x: 1'"
 
 
 def _demo_ready() -> bool:

@@ -1,22 +1,24 @@
-"""The synthetic district generator: deterministic, valid against the models, sized as asked, and clean
-under the policy the validator enforces (quotas, eligibility, locations, dates)."""
+"""The synthetic district generator: deterministic, valid against the models, sized as asked, clean
+under the policy the validator enforces (quotas, eligibility, locations, dates), and the maker of the
+committed demo district, review files and CODEOWNERS included."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shutil
+import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from rolebook.model.files import (  # noqa: E402
+from conftest import REPO_ROOT, run_cli
+from rolebook.loading.repository import load_catalog
+from rolebook.model.files import (
     AllSchoolsScope,
     ClusterScope,
     DistrictFile,
@@ -26,8 +28,10 @@ from rolebook.model.files import (  # noqa: E402
     StaffFile,
 )
 
-from benchmarks.synth import TODAY, Params, Summary, generate, main  # noqa: E402
+from tools.synth import PRESETS, TODAY, Params, Summary, generate
+from tools.synth.cli import main
 
+ROOT = REPO_ROOT
 PARAMS = Params(schools=20, clusters=2, offices=3, staff=400, seed=7)
 
 
@@ -63,13 +67,7 @@ def loaded(generated: tuple[Path, Summary]) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def catalog() -> dict[str, Role]:
-    roles = {}
-    for path in sorted((ROOT / "roles").glob("*.yaml")):
-        data = _load(path)
-        if isinstance(data, dict) and "id" in data and "quota" in data:
-            role = Role.model_validate(data)
-            roles[role.id] = role
-    return roles
+    return load_catalog(ROOT).roles
 
 
 def test_same_parameters_give_byte_identical_files(generated: tuple[Path, Summary], tmp_path: Path) -> None:
@@ -223,3 +221,62 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     assert "schools: 6" in capsys.readouterr().out
     assert len(StaffFile.model_validate(_load(tmp_path / "access/staff.yaml")).staff) == 180
+
+
+def _demo_files(root: Path) -> dict[str, bytes]:
+    """Every file under access/, and .github/CODEOWNERS: what the demo preset writes."""
+    files = {f"access/{name}": data for name, data in _tree(root / "access").items()}
+    codeowners = root / ".github" / "CODEOWNERS"
+    if codeowners.exists():
+        files[".github/CODEOWNERS"] = codeowners.read_bytes()
+    return files
+
+
+def test_the_committed_demo_is_what_the_generator_writes(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "tools.synth", "--preset", "demo", "--out", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    generated, committed = _demo_files(tmp_path), _demo_files(ROOT)
+    assert sorted(generated) == sorted(committed)
+    reviews = [name for name in generated if re.fullmatch(r"access/schools/\d+/reviews/2026-H2\.yaml", name)]
+    assert len(reviews) == PRESETS["demo"].schools and ".github/CODEOWNERS" in generated
+    differ = [name for name in sorted(committed) if generated[name] != committed[name]]
+    assert differ == [], f"the committed demo is stale; run `python -m tools.synth --preset demo --out .`: {differ}"
+
+
+def test_reviews_and_codeowners_of_any_district_are_what_rolebook_accepts(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "roles", tmp_path / "roles")
+    params = replace(PARAMS, review_period="2026-H2", reviewed_on=dt.date(2026, 9, 1), codeowners=True)
+    summary = generate(tmp_path, params)
+    assert summary.review_files == PARAMS.schools
+    validate = run_cli("validate", "--format", "json", cwd=tmp_path)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert json.loads(validate.stdout)["summary"]["error"] == 0
+    codeowners = run_cli("codeowners", "--check", cwd=tmp_path)
+    assert codeowners.returncode == 0, codeowners.stdout + codeowners.stderr
+    status = run_cli("review", "status", "--format", "json", cwd=tmp_path)
+    assert status.returncode == 0, status.stdout + status.stderr
+    rows = json.loads(status.stdout)
+    assert len(rows) == PARAMS.schools
+    assert all(row["period"] == "2026-H2" and row["reviewed_on"] == "2026-09-01" for row in rows)
+    # The principal never decides on their own access: someone else does, by name.
+    for path in sorted(tmp_path.glob("access/schools/*/reviews/2026-H2.yaml")):
+        review = _load(path)
+        own = [item for item in review["items"] if "decided_by" in item]
+        assert len(own) == 1 and own[0]["decided_by"] != review["reviewer"], path
+        assert all(item["decision"] == "keep" for item in review["items"])
+
+
+def test_a_catalog_the_loader_refuses_is_refused_with_its_file_and_line(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    shutil.copytree(ROOT / "roles", catalog / "roles")
+    role = catalog / "roles" / "teacher.yaml"
+    text = role.read_text(encoding="utf-8")
+    role.write_text(text + "combinable: yes\n", encoding="utf-8")  # YAML 1.1 reads it as true, 1.2 as text
+    result = subprocess.run([sys.executable, "-m", "tools.synth", "--roles-from", str(catalog),
+                             "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2
+    assert f"roles/teacher.yaml:{len(text.splitlines()) + 1}:13: 'yes' is read as true/false" in result.stderr
+    assert "fix: write true or false" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

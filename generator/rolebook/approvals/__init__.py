@@ -11,4 +11,12 @@ from __future__ import annotations
 
 
 class BadInput(Exception):
-    """The gate was given something it cannot use (a missing ref, a malformed payload): exit code 2."""
+    """The gate was given something it cannot use (a missing ref, a malformed payload): exit code 2.
+
+    Its message often quotes the payload or the pull request's data, and it is printed in the workflow's
+    log: as text it is one line that the runner never reads as a workflow command (`log_line`)."""
+
+    def __str__(self) -> str:
+        from rolebook.output.report.github_annotations import log_line
+
+        return log_line(super().__str__())

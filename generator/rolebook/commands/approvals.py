@@ -14,7 +14,9 @@ from typing import Any
 import click
 
 from rolebook.approvals import BadInput
-from rolebook.approvals.verdicts import PullRequest, Review, approvals, merge, parse_event, parse_review_list
+from rolebook.approvals.verdicts import PullRequest, approvals, merge, parse_event
+from rolebook.approvals.verdicts import PullRequestVerdict as Review  # the old names, until this module uses the new
+from rolebook.approvals.verdicts import parse_pr_verdict_list as parse_review_list
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -39,7 +41,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def _fetch(pull: PullRequest) -> list[Review]:
-    from rolebook.approvals.fetch import fetch_reviews
+    from rolebook.approvals.fetch import fetch_pr_verdicts as fetch_reviews
 
     token = os.environ.get("GITHUB_TOKEN")
     if not token:
@@ -49,6 +51,17 @@ def _fetch(pull: PullRequest) -> list[Review]:
         raise BadInput("--fetch needs the pull request's number and repository (give --event)")
     api = os.environ.get("GITHUB_API_URL", "https://api.github.com")
     return parse_review_list(fetch_reviews(api, repository, pull.number, token), "GitHub API reviews")
+
+
+def _fetch_commit_logins(pull: PullRequest) -> set[str]:
+    """The accounts GitHub matched to the pull request's commits: authors for the gate too."""
+    from rolebook.approvals.fetch import fetch_pr_commit_logins
+
+    token, repository = os.environ.get("GITHUB_TOKEN", ""), pull.repository or os.environ.get("GITHUB_REPOSITORY")
+    if not token or not repository or pull.number is None:
+        raise BadInput("--fetch needs GITHUB_TOKEN and the pull request's number and repository (give --event)")
+    return fetch_pr_commit_logins(os.environ.get("GITHUB_API_URL", "https://api.github.com"), repository,
+                                  pull.number, token)
 
 
 @click.command(name="approvals")
@@ -87,8 +100,10 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
     listed: list[Review] = []
     for path in review_files:
         listed.extend(parse_review_list(_read_json(path, "review list"), str(path)))
+    commit_logins: set[str] = set()  # with --fetch: the accounts of the pull request's commits
     if fetch:
         listed.extend(_fetch(pull))
+        commit_logins = _fetch_commit_logins(pull)
     base_ref, head_ref, author = base_ref or pull.base_sha, head_ref or pull.head_sha, author or pull.author
     if not base_ref or not head_ref:
         raise BadInput("give --base and --head, or --event with a pull_request payload")
@@ -102,9 +117,14 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
         from rolebook.approvals.gate import apply_approvals, requirements
 
         with revisions(root, found()) as revs:
-            result = requirements(revs, author, today())
-    approved = approvals(merge(event_reviews, listed), result.head_sha, author)
-    apply_approvals(result, approved)
+            from rolebook.approvals.authors import commit_identities  # co-authors count as authors
+
+            co_authors = commit_identities(root, revs.base_sha, revs.head_sha) | commit_logins
+            result = requirements(revs, author, today(), co_authors)
+    from rolebook.approvals.verdicts import ignored_verdicts  # deleted accounts: said, never counted
+
+    verdicts = merge(event_reviews, listed)
+    apply_approvals(result, approvals(verdicts, result.head_sha, author), ignored_verdicts(verdicts))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = ""
     if output_format == "markdown" or summary_file is not None or step_summary:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -12,8 +14,11 @@ from rolebook.commands.common import EXIT_UNUSABLE, find_repo, repo_option, repo
 from rolebook.loading import LoadFailed
 from rolebook.output.site import MkDocsFailed, SiteError, generate_site, run_mkdocs
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def kind_option(func):  # type: ignore[no-untyped-def]
+
+def kind_option(func: F) -> F:
+    """--internal / --public, shared by `build` and `serve`."""
     func = click.option("--internal", "kind", flag_value="internal",
                         help="The internal audit site: role guide, audit reports, dashboard, people.")(func)
     return click.option("--public", "kind", flag_value="public", default=True,

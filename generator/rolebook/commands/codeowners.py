@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from rolebook.commands.common import EXIT_FINDINGS, EXIT_OK, find_repo, load_or_exit, repo_option, today
-from rolebook.facts.ownership import CODEOWNERS_PATH, generate_codeowners
+from rolebook.facts.ownership import generate_codeowners
 from rolebook.infra.fileio import write_atomic
+from rolebook.paths import CODEOWNERS_PATH
 
 
 @click.command(name="codeowners")
@@ -22,7 +23,7 @@ def command(check: bool, to_stdout: bool, repo_path: Path | None) -> None:
     repo = load_or_exit(root)
     text = generate_codeowners(repo, today())
     target = root / CODEOWNERS_PATH
-    current = target.read_text(encoding="utf-8") if target.exists() else None
+    current = repo.codeowners.text  # read by the loader
     if to_stdout:
         click.echo(text, nl=False)
         return

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from rolebook.paths import DATA_DIRS
+
 if TYPE_CHECKING:  # loading pulls in pydantic and the models: imported when a command loads data
     from rolebook.loading import LoadFailed, Repository
 
@@ -32,7 +34,7 @@ def find_repo(path: Path | None) -> Path:
         return path
     here = Path.cwd()
     for candidate in (here, *here.parents):
-        if (candidate / "roles").is_dir() and (candidate / "access").is_dir():
+        if all((candidate / folder).is_dir() for folder in DATA_DIRS):
             return candidate
     return here
 

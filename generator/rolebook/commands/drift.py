@@ -19,8 +19,8 @@ from rolebook.commands.common import (
     today,
 )
 from rolebook.hr.drift import compare, read_sis_export
-from rolebook.hr.pr_body import render
 from rolebook.infra import csvio
+from rolebook.output.templates import render_markdown as render
 
 
 @click.command(name="drift")

@@ -20,15 +20,15 @@ from rolebook.commands.common import (
     report_load_errors,
     today,
 )
-from rolebook.facts.lifecycle import expiring_grants
+from rolebook.facts.expiry import expiring_grants
 from rolebook.hr import prs
 from rolebook.hr.mapping import load_mapping
-from rolebook.hr.pr_body import render
 from rolebook.hr.sync import SyncPlan, plan_sync, read_hr_export
 from rolebook.infra import csvio
 from rolebook.infra.fileio import write_atomic
-from rolebook.infra.gitcommit import BranchError, BranchResult, commit_to_branch
+from rolebook.infra.git import BranchError, BranchResult, commit_to_branch
 from rolebook.loading import LoadFailed, Repository
+from rolebook.output.templates import render_markdown as render
 
 DEFAULT_BRANCH = "hr/sync"
 

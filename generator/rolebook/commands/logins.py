@@ -16,11 +16,14 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
-from rolebook.facts.lifecycle import expiring_grants
+from rolebook.facts.dormancy import login_flags
+from rolebook.facts.expiry import expiring_grants
 from rolebook.facts.resolve import effective_access
-from rolebook.hr.logins import LOGINS_FILE, has_login_data, load_logins, login_flags, normalise, read_export
+from rolebook.hr.logins import normalise, read_export
 from rolebook.infra import csvio
 from rolebook.infra.fileio import write_atomic
+from rolebook.loading.records import has_login_data, load_logins
+from rolebook.paths import LOGINS_FILE
 
 
 @click.group(name="logins")

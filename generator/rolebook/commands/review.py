@@ -22,16 +22,17 @@ from rolebook.commands.common import (
 from rolebook.facts.catalog import find_role
 from rolebook.facts.resolve import effective_access
 from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index
-from rolebook.hr.pr_body import render
 from rolebook.infra.fileio import write_atomic
-from rolebook.infra.gitcommit import BranchError, commit_to_branch
+from rolebook.infra.git import BranchError, commit_to_branch
 from rolebook.loading import Repository
+from rolebook.loading.records import LoadedReview, read_review
 from rolebook.model.findings import Severity
-from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, period_of, review_path
+from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, period_of
+from rolebook.output.templates import render_markdown as render
+from rolebook.paths import review_path
 from rolebook.policy.check import run_rules
 from rolebook.reviews import latest_review, overdue_reviews
 from rolebook.reviews.edit import ReviewEditError, apply_review, decide, open_review_text, set_fields
-from rolebook.reviews.load import LoadedReview, read_review
 
 REVIEW_RULES = {"RB700", "RB701", "RB702", "RB703"}
 
@@ -75,7 +76,8 @@ def _load(root: Path, school: str, period: str) -> tuple[LoadedReview, str]:
         for error in errors:
             click.echo(error.format(), err=True)
         sys.exit(EXIT_UNUSABLE)
-    return loaded, (root / relative).read_text(encoding="utf-8")
+    # Bytes, decoded as they are: read_text would turn CRLF into LF and the edit would rewrite every line.
+    return loaded, (root / relative).read_bytes().decode("utf-8")
 
 
 school_option = click.option("--school", "school", required=True, help="The school's location code.")
@@ -245,7 +247,7 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
         sys.exit(EXIT_FINDINGS)
     applied = apply_review(repo, review)
     context = {"review": review, "name": repo.location_name(code), "file": loaded.file, "applied": applied,
-               "summary": latest_review(root, code)}
+               "summary": latest_review(repo, code)}
     message = render("reviews/apply-commit.txt.j2", **context)
     branch = f"review/{code}-{chosen_period}-apply"
     commit = None
@@ -286,11 +288,10 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
 def status(output_format: str, repo_path: Path | None) -> None:
     """Each school's last completed review, and which are overdue (exit 1 if any is)."""
     repo = load_or_exit(repo_path)
-    root = find_repo(repo_path)
     late = {o.school: o for o in overdue_reviews(repo, today())}
     rows = []
     for code, school in repo.schools.items():
-        summary = latest_review(root, code)
+        summary = latest_review(repo, code)
         due = late[code].due_on if code in late else None
         rows.append({
             "school": code, "name": school.name, "period": summary.period if summary else None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rolebook.commands.common import EXIT_UNUSABLE, echo_json, format_option
+from rolebook.output.templates import render_markdown
 from rolebook.policy.rules import all_rules
 from rolebook.policy.rules.base import Rule
 from rolebook.policy.rules.examples import split_doc
@@ -15,7 +15,7 @@ from rolebook.policy.rules.examples import split_doc
 
 def rule_record(rule: type[Rule]) -> dict[str, object]:
     """The public description of one rule (no personal data: examples use made-up people)."""
-    prose, examples = split_doc(rule.doc())
+    prose, examples = split_doc(rule.doc(), rule)
     return {
         "code": rule.code,
         "name": rule.name,
@@ -30,9 +30,7 @@ def rule_record(rule: type[Rule]) -> dict[str, object]:
 
 
 def _markdown(records: list[dict[str, object]]) -> str:
-    env = Environment(loader=PackageLoader("rolebook", "templates/validate"), autoescape=False,  # noqa: S701
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("rules.md.j2").render(records=records).rstrip() + "\n"
+    return render_markdown("validate/rules.md.j2", records=records).rstrip() + "\n"
 
 
 @click.command(name="rules")
@@ -56,7 +54,7 @@ def command(code: str | None, output_format: str) -> None:
         r = records[0]
         click.echo(f"{r['code']} {r['name']} ({r['severity']}; sources {', '.join(r['sources'])})")  # type: ignore[arg-type]
         click.echo(f"{r['summary']}\n\n{r['docstring']}")
-        _, examples = split_doc(rules[0].doc())
+        _, examples = split_doc(rules[0].doc(), rules[0])
         for example in examples:
             click.echo(f"\n{example.kind.upper()} example {example.title}".rstrip() + ":")
             click.echo("  " + example.source.rstrip().replace("\n", "\n  "))

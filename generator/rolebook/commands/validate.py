@@ -1,14 +1,18 @@
 """`rolebook validate [--base REF]`: check the repository against the district's policy.
 
 Exit codes: 0 no errors (warnings and notices are fine), 1 policy errors (in pull-request mode: new
-errors only), 2 the data (or the base revision) cannot be loaded.
+errors only), 2 the data (or the base revision) cannot be loaded; in pull-request mode, only load errors
+the change brings count (those already on the base are listed, not blocking). The command parses
+options and prints; pull-request mode is `rolebook.policy.pull_request`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import sys
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +26,6 @@ from rolebook.commands.common import (
     echo_json,
     find_repo,
     format_option,
-    load_or_exit,
     repo_option,
     today,
 )
@@ -30,7 +33,19 @@ from rolebook.infra import result_cache
 
 if TYPE_CHECKING:  # the rest is imported when there is work to do: a cached answer needs none of it
     from rolebook.loading import Repository
-    from rolebook.output.report import Validation
+    from rolebook.loading.errors import LoadError
+    from rolebook.policy.pull_request import Change
+    from rolebook.policy.validation import Validation
+
+
+class _Unloadable(Exception):
+    """The data (or the change) cannot be loaded: `new` blocks, `old` was already on the base."""
+
+    def __init__(self, new: list[LoadError], old: list[LoadError] | None = None, base: str | None = None):
+        super().__init__(f"{len(new)} load error(s)")
+        self.new, self.old, self.base = new, old or [], base
+
+
 @click.command(name="validate")
 @click.option("--base", "base_ref", metavar="REF",
               help="Pull-request mode: compare with this Git revision (e.g. origin/main). Only problems the "
@@ -56,7 +71,11 @@ def command(base_ref: str | None, full: bool, output_format: str, summary_file: 
         if base_ref is None else None
     answer = result_cache.load(root, key)
     if not (isinstance(answer, dict) and {"output", "summary", "blocking"} <= answer.keys()):
-        answer = _answer(root, base_ref, full, output_format, color, bool(targets))
+        try:
+            answer = _answer(root, base_ref, full, output_format, color, bool(targets))
+        except _Unloadable as failed:
+            _report_unloadable(failed, output_format, targets)
+            sys.exit(EXIT_UNUSABLE)
         if not (answer["summary"] is None and targets):
             result_cache.store(root, key, answer)
     elif targets and answer["summary"] is None:
@@ -73,24 +92,39 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
     """Load, check and render: what the command prints, its Markdown summary and whether it blocks."""
     when = today()
     if base_ref is None:
-        from rolebook.output.report import Validation
         from rolebook.policy.check import run_rules
-        result = Validation(report=run_rules(load_or_exit(root), when), today=when)
+        from rolebook.policy.validation import Validation
+        result = Validation(report=run_rules(_load_and_remember(root), when), today=when)
     else:
         from rolebook.infra.gcpause import collector_off_for_command
         with collector_off_for_command():  # the imports too: a pull-request check is short
             from rolebook.infra.git import in_background
-            from rolebook.policy.pr_base import changed_files
+            from rolebook.policy.pull_request import changed_files
             pending = None if full else in_background(lambda: changed_files(root, base_ref))
-            from rolebook.policy.pull_request import pull_request_partial
-
-            partial = None if pending is None else pull_request_partial(root, base_ref, when, pending)
-            result = partial if partial is not None else _pull_request(root, load_or_exit(root), base_ref, full)
+            result = _pull_request(root, base_ref, when, full, pending)
     printed = io.StringIO()
     with redirect_stdout(printed):
         _emit(result, output_format, color)
     return {"output": printed.getvalue(), "blocking": bool(result.blocking),
             "summary": _markdown(result) if with_summary else None}
+
+
+def _load_and_remember(root: Path) -> Repository:
+    """Load everything (exit 2 with every problem if anything fails), noting each file's verdict for
+    pull-request mode (`pull_request.remember_verdicts`)."""
+    from rolebook.loading.repository import load_tolerant
+    from rolebook.paths import DISTRICT_FILE
+    from rolebook.policy.pull_request import remember_verdicts
+
+    repo, errors = load_tolerant(root)
+    blobs = result_cache.clean_blobs(root)
+    if blobs:
+        verdicts = result_cache.Verdicts.open(root)
+        remember_verdicts(verdicts, blobs, repo.sources, errors, blobs.get(DISTRICT_FILE))
+        verdicts.save()
+    if errors:
+        raise _Unloadable(errors)
+    return repo
 
 
 def _markdown(result: Validation) -> str:
@@ -99,36 +133,37 @@ def _markdown(result: Validation) -> str:
     return markdown.render(result)
 
 
-def _pull_request(root: Path, repo: Repository, ref: str, full: bool) -> Validation:
-    from rolebook.facts.diff import access_diff
-    from rolebook.loading import LoadFailed, Repository, load_repository
-    from rolebook.output.report import Validation
-    from rolebook.policy.check import Report, run_rules
-    from rolebook.policy.pr_base import BaseUnavailable, base_tree, changed_files
-    from rolebook.policy.request_checks import request_checks
-    when = today()
+def _pull_request(root: Path, ref: str, when: dt.date, full: bool,
+                  pending: Callable[[], Change] | None) -> Validation:
+    """Pull-request mode (`rolebook.policy.pull_request`); its two ways of failing exit with code 2."""
+    from rolebook.policy.pull_request import BaseUnavailable, ChangeUnloadable, pull_request_check
+
     try:
-        change = changed_files(root, ref)
-        scope = None if full else change.scope()
-        notes: list[str] = []
-        with base_tree(root, ref) as folder:
-            try:
-                base: Repository | None = load_repository(folder)
-            except LoadFailed as failed:
-                base = None
-                notes.append(f"the base revision {ref} cannot be loaded ({len(failed.errors)} problem(s), "
-                             f"first: {failed.errors[0].format().splitlines()[0]}); every finding counts as new")
+        return pull_request_check(root, ref, when, full=full, pending_change=pending)
     except BaseUnavailable as exc:
         click.echo(f"rolebook: cannot read the base revision: {exc}", err=True)
         click.echo("fix: fetch the base branch (git fetch origin main) and pass it with --base", err=True)
         sys.exit(EXIT_UNUSABLE)
-    head_report = run_rules(repo, when, scope=scope, base=base)
-    old = {f.identity() for f in run_rules(base, when, scope=scope).findings} if base is not None else set()
-    report = Report(findings=[f for f in head_report.findings if f.identity() not in old],
-                    preexisting=[f for f in head_report.findings if f.identity() in old])
-    diff = access_diff(base if base is not None else Repository(root=root), repo)
-    return Validation(report=report, today=when, base=ref, base_sha=change.base_sha, scope=scope,
-                      access_diff=diff, notes=notes, request_checks=request_checks(repo, diff, when))
+    except ChangeUnloadable as failed:
+        raise _Unloadable(failed.new, failed.old, ref) from failed
+
+
+def _report_unloadable(failed: _Unloadable, output_format: str, targets: list[Path]) -> None:
+    """Every load problem at its file and line: as text on stderr always, on stdout in the format asked
+    for (annotations, JSON, Markdown) where a workflow reads it, and in the job summary."""
+    from rolebook.output.report import load_errors
+
+    new, old, base = failed.new, failed.old, failed.base
+    click.echo(load_errors.text(new, old, base), err=True)
+    if output_format == "github":
+        click.echo(load_errors.github(new, old, base), color=False)
+    elif output_format == "json":
+        click.echo(load_errors.as_json(new, old, base))
+    elif output_format == "markdown":
+        click.echo(load_errors.markdown(new, old, base), nl=False)
+    for target in targets:
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(load_errors.markdown(new, old, base) + "\n")
 
 
 def _emit(result: Validation, output_format: str, color: bool | None) -> None:
@@ -138,10 +173,12 @@ def _emit(result: Validation, output_format: str, color: bool | None) -> None:
     elif output_format == "markdown":
         click.echo(_markdown(result), nl=False)
     elif output_format == "github":
-        from rolebook.output.report import github
-        click.echo(github.render(result), color=False)
+        from rolebook.output.report import github_annotations
+
+        click.echo(github_annotations.render(result), color=False)
     else:
         from rolebook.output.report import text
+
         if color is None:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         click.echo(text.render(result), color=color)

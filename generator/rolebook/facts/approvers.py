@@ -1,4 +1,5 @@
-"""Designated reviewers, derived from the data of one revision (always the base branch's).
+"""Who approves a change (a pull request's approvers), derived from the data of one revision (always the
+base branch's).
 
 A school's approvers are the holders of an approver role (policy.approver_roles, e.g. principal) in the
 school's own grants file who have a Git username. An office's approvers are its `approvers` group. The
@@ -9,60 +10,78 @@ access administrators.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from rolebook.loading import Repository
-from rolebook.model.files import GrantStatus, HRStatus
+from rolebook.model.files import GrantStatus, HRStatus, StaffMember
 
 
 @dataclass(frozen=True, slots=True)
-class Reviewer:
+class Approver:
     login: str
     employee: str
     name: str
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewerSet:
-    """Who can sign for something: any one of `reviewers`. `label` says in whose name they sign."""
+class ApproverSet:
+    """Who can sign for something: any one of `approvers`. `label` says in whose name they sign."""
 
     label: str
-    reviewers: tuple[Reviewer, ...]
+    approvers: tuple[Approver, ...]
     note: str = ""  # why this set stands in for the usual one (no approver at a school, ...)
 
     @property
     def logins(self) -> tuple[str, ...]:
-        return tuple(r.login for r in self.reviewers)
+        return tuple(a.login for a in self.approvers)
 
 
-def _reviewer(repo: Repository, employee: str) -> Reviewer | None:
+_SHARED: dict[int, tuple[dict[str, StaffMember], frozenset[str]]] = {}
+
+
+def shared_logins(repo: Repository) -> frozenset[str]:
+    """Lowercase logins that more than one staff record claims (rule RB108). Such a login maps to nobody:
+    an approval must be one person's signature. Worked out once per staff directory."""
+    known = _SHARED.get(id(repo))
+    if known is not None and known[0] is repo.staff:
+        return known[1]
+    counts = Counter(m.git_username.lower() for m in repo.staff.values() if m.git_username)
+    shared = frozenset(login for login, count in counts.items() if count > 1)
+    _SHARED[id(repo)] = (repo.staff, shared)
+    return shared
+
+
+def _approver(repo: Repository, employee: str) -> Approver | None:
     person = repo.staff.get(employee)
     if person is None or not person.git_username or person.hr_status is HRStatus.separated:
         return None
-    return Reviewer(person.git_username, employee, person.display_name)
+    if person.git_username.lower() in shared_logins(repo):
+        return None  # two records claim the login: it is nobody's signature until RB108 is fixed
+    return Approver(person.git_username, employee, person.display_name)
 
 
-def _unique(reviewers: list[Reviewer]) -> tuple[Reviewer, ...]:
-    seen: dict[str, Reviewer] = {}
-    for reviewer in reviewers:
-        seen.setdefault(reviewer.login.lower(), reviewer)
+def _unique(approvers: list[Approver]) -> tuple[Approver, ...]:
+    seen: dict[str, Approver] = {}
+    for approver in approvers:
+        seen.setdefault(approver.login.lower(), approver)
     return tuple(sorted(seen.values(), key=lambda r: r.login.lower()))
 
 
-def group_reviewers(repo: Repository, group_id: str | None) -> tuple[Reviewer, ...]:
+def group_approvers(repo: Repository, group_id: str | None) -> tuple[Approver, ...]:
     group = repo.groups.get(group_id or "")
     if group is None:
         return ()
-    return _unique([r for member in group.members if (r := _reviewer(repo, member)) is not None])
+    return _unique([r for member in group.members if (r := _approver(repo, member)) is not None])
 
 
-def group_set(repo: Repository, group_id: str, note: str = "") -> ReviewerSet:
+def group_set(repo: Repository, group_id: str, note: str = "") -> ApproverSet:
     group = repo.groups.get(group_id)
     label = group.name if group else f"group {group_id} (not defined in access/groups.yaml)"
-    return ReviewerSet(label, group_reviewers(repo, group_id), note)
+    return ApproverSet(label, group_approvers(repo, group_id), note)
 
 
-def access_administrators(repo: Repository, note: str = "") -> ReviewerSet:
+def access_administrators(repo: Repository, note: str = "") -> ApproverSet:
     return group_set(repo, repo.policy.access_administrators, note)
 
 
@@ -79,8 +98,8 @@ def school_approver_employees(repo: Repository, code: str, today: dt.date) -> li
     ]
 
 
-def school_approvers(repo: Repository, code: str, today: dt.date) -> tuple[Reviewer, ...]:
-    return _unique([r for e in school_approver_employees(repo, code, today) if (r := _reviewer(repo, e))])
+def school_approvers(repo: Repository, code: str, today: dt.date) -> tuple[Approver, ...]:
+    return _unique([r for e in school_approver_employees(repo, code, today) if (r := _approver(repo, e))])
 
 
 def approver_title(repo: Repository, code: str) -> str:
@@ -88,15 +107,15 @@ def approver_title(repo: Repository, code: str) -> str:
     return f"{' or '.join(names)} of {repo.location_name(code)}"
 
 
-def location_set(repo: Repository, code: str, today: dt.date) -> ReviewerSet:
+def location_set(repo: Repository, code: str, today: dt.date) -> ApproverSet:
     """Who signs for a grant in this school's or office's file."""
     if code in repo.schools:
         found = school_approvers(repo, code, today)
         if found:
-            return ReviewerSet(approver_title(repo, code), found)
+            return ApproverSet(approver_title(repo, code), found)
         return access_administrators(repo, f"{repo.location_name(code)} has no approver with a Git username")
     office = repo.offices.get(code)
-    if office is not None and office.approvers and group_reviewers(repo, office.approvers):
+    if office is not None and office.approvers and group_approvers(repo, office.approvers):
         return group_set(repo, office.approvers)
     return access_administrators(repo, f"{repo.location_name(code)} has no approver group with Git usernames")
 
@@ -109,13 +128,13 @@ def is_location_approver(repo: Repository, code: str, employee: str, today: dt.d
     return group is not None and employee in group.members
 
 
-def next_level_up(repo: Repository, code: str) -> ReviewerSet:
+def next_level_up(repo: Repository, code: str) -> ApproverSet:
     """Who signs for an approver's own access: the local district, else the access administrators."""
     school = repo.schools.get(code)
     office = repo.offices.get(code)
     cluster_id = school.cluster if school else (office.cluster if office else None)
     cluster = repo.clusters.get(cluster_id or "")
-    if cluster is not None and cluster.approvers and group_reviewers(repo, cluster.approvers):
+    if cluster is not None and cluster.approvers and group_approvers(repo, cluster.approvers):
         return group_set(repo, cluster.approvers)
     return access_administrators(repo, f"{repo.location_name(code)} has no level above it with approvers")
 

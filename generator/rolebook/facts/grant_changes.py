@@ -8,7 +8,6 @@ from: that file's location signs for it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,9 +15,9 @@ from rolebook.facts.diff import access_diff
 from rolebook.facts.resolve import Access, effective_access
 from rolebook.loading import Repository
 from rolebook.model.files import Grant, LocationKind
+from rolebook.paths import GRANTS_FILE, SCHOOLS_FOLDER
 
 GAINS, LOSES, CHANGES = "gains", "loses", "changes"
-_GRANTS_FILE = re.compile(r"^access/(schools|offices)/([^/]+)/grants\.ya?ml$")
 
 # (employee, grants file location, role, via, cluster)
 Key = tuple[str, str, str, str, str | None]
@@ -56,10 +55,10 @@ def _attributes(grant: Grant) -> dict[str, str]:
 
 
 def _source(file: str) -> tuple[str, LocationKind] | None:
-    match = _GRANTS_FILE.match(file)
+    match = GRANTS_FILE.match(file)
     if match is None:
         return None
-    return match.group(2), LocationKind.school if match.group(1) == "schools" else LocationKind.office
+    return match.group(2), LocationKind.school if match.group(1) == SCHOOLS_FOLDER else LocationKind.office
 
 
 def _via(how: str) -> tuple[str, str | None]:

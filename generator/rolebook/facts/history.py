@@ -2,33 +2,41 @@
 
 One `git log` over the mainline (first parents) with each merge's diff against the mainline, so a pull
 request merged with `--no-ff` shows as one commit that added its grant lines, carrying the PR number in
-its subject ("Merge pull request #42 from ...") and its approvals in trailers (`Approved-by:`). A squash
-merge ("Title (#42)") and a direct commit on main work the same way. The result is cached under
-build/.cache by HEAD's sha, so a second build of the same commit does not read Git again.
+its subject ("Merge pull request #42 from ..."). A squash merge ("Title (#42)") and a direct commit on
+main work the same way.
+
+Commit text is not evidence of approval: anyone who can push writes any `Approved-by:` trailer they like,
+and a commit made straight to main had no review at all. So trailers are kept as what they are (the
+commit's words) and never read as approvals: an approval counts only when the forge recorded it (GitHub's
+pull-request reviews), and until a record of those is read, a commit's approvers are "not recorded".
+
+The result is cached under build/.cache by HEAD's sha, so a second build of the same commit does not read
+Git again.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolebook.infra.fileio import write_atomic
+from rolebook.infra.git import git_text
+from rolebook.paths import ACCESS_DIR, DATA_DIRS
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: approvals are no longer read from trailers
 RECORD = "\x00"
 FIELD = "\x1f"
 LOG_FORMAT = "%x00%H%x1f%P%x1f%an%x1f%cI%x1f%B%x1f"  # git expands %x00/%x1f: argv cannot hold NUL
-EMPLOYEE_LINE = re.compile(r"""employee:\s*["']?(\d{8})""")
+EMPLOYEE_LINE = re.compile(r"""employee:\s*["']?([0-9]{8})""")
 MERGE_PR = re.compile(r"^Merge pull request #(\d+) from (\S+)")
 SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(\S.*)$")
-APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
+NOT_RECORDED = "not recorded"  # what the audit shows for who approved, until the forge's record is read
 # A diff's file headers, and its added or removed lines that name an employee.
 DIFF_LINE = re.compile(r"""^(?:(?P<header>diff|\+\+\+|---) (?P<target>[^\n]*)"""
-                       r"""|(?P<sign>[+-])[^\n]*?employee:\s*["']?(?P<employee>\d{8}))""", re.MULTILINE)
+                       r"""|(?P<sign>[+-])[^\n]*?employee:\s*["']?(?P<employee>[0-9]{8}))""", re.MULTILINE)
 
 
 @dataclass
@@ -52,14 +60,14 @@ class Commit:
             return int(match.group(1))
         return None
 
+    # Approvals the forge recorded for this commit's pull request. Never read from the commit's text
+    # (`Approved-by:` trailers are claims, not records): empty until the recorded reviews are read in.
+    recorded_approvers: list[str] = field(default_factory=list)
+
     @property
     def approvers(self) -> list[str]:
-        found: list[str] = []
-        for key in APPROVAL_TRAILERS:
-            for value in self.trailers.get(key, []):
-                if value not in found:
-                    found.append(value)
-        return found
+        """Who approved, as the forge recorded it; `NOT_RECORDED` when nothing was recorded."""
+        return list(self.recorded_approvers) or [NOT_RECORDED]
 
     @property
     def request(self) -> str:
@@ -89,13 +97,13 @@ class History:
         return self.head is not None
 
 
-def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ...] = ("access",)) -> History:
+def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ...] = (ACCESS_DIR,)) -> History:
     """The history of `paths` at HEAD, from the cache when HEAD was read before. Empty outside Git."""
-    head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    head = git_text(root, "rev-parse", "--verify", "-q", "HEAD")
     if not head:
         return History()
     head = head.strip()
-    dirty = bool(_git(root, "status", "--porcelain", "--", "access", "roles"))
+    dirty = bool(git_text(root, "status", "--porcelain", "--", *DATA_DIRS))
     cache = cache_dir / f"history-{head}.json" if cache_dir is not None else None
     if cache is not None and cache.exists():
         try:
@@ -104,7 +112,7 @@ def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ..
                 return History(head=head, dirty=dirty, commits=[Commit(**c) for c in data["commits"]])
         except (ValueError, KeyError, TypeError):
             pass  # a damaged cache is read again from Git
-    output = _git(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
+    output = git_text(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
                   "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", "HEAD",
                   "--", *paths) or ""
     commits = parse_log(output)
@@ -159,12 +167,3 @@ def _read_diff(commit: Commit, diff: str) -> None:
         if current is not None and employee is not None:
             kind = "added" if match.group("sign") == "+" else "removed"
             commit.changes.setdefault(current, {"added": [], "removed": []})[kind].append(employee)
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                                encoding="utf-8", errors="replace", check=False)
-    except OSError:
-        return None
-    return result.stdout if result.returncode == 0 else None

@@ -18,8 +18,8 @@ from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import read_yaml
 from rolebook.model.files import HRStatus, ShortText, StaffType, Strict
+from rolebook.paths import HR_MAPPING_FILE
 
-MAPPING_FILE = "access/hr-mapping.yaml"
 FIELDS = (
     "employee_number", "last_name", "first_name", "staff_type", "position", "hr_status", "location_codes",
     "git_username", "contractor", "sponsor", "contract_end",
@@ -49,10 +49,10 @@ class HRMapping(Strict):
 
 def load_mapping(root: Path, explicit: Path | None = None) -> HRMapping:
     """The mapping from --mapping FILE, else access/hr-mapping.yaml, else the built-in default."""
-    path = explicit if explicit is not None else root / MAPPING_FILE
+    path = explicit if explicit is not None else root / HR_MAPPING_FILE
     if explicit is None and not path.exists():
         return HRMapping()
-    display = path.as_posix() if explicit is not None else MAPPING_FILE
+    display = path.as_posix() if explicit is not None else HR_MAPPING_FILE
     parsed = read_yaml(path, display)
     if parsed.errors:
         raise LoadFailed(parsed.errors)

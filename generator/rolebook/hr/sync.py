@@ -19,8 +19,8 @@ from rolebook.hr.mapping import OPTIONAL_COLUMNS, HRMapping
 from rolebook.infra import csvio
 from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted
 from rolebook.loading import Repository
-from rolebook.loading.repository import STAFF_FILE
 from rolebook.model.files import HRStatus, StaffMember
+from rolebook.paths import STAFF_FILE
 
 STAFF_HEADER = "yaml-language-server: $schema=../generator/schema/staff.schema.json"
 
@@ -172,7 +172,7 @@ def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date,
 def _staff_text(repo: Repository) -> str:
     path = repo.root / STAFF_FILE
     if path.exists():
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # as it is: CRLF stays CRLF
     return f"# {STAFF_HEADER}\nstaff: []\n"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EMPLOYEE_PATTERN = re.compile(r"^\d{8}$")
+EMPLOYEE_PATTERN = re.compile(r"^[0-9]{8}$")
 LOCATION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 GIT_USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 MAX_CSV_BYTES = 256 * 1024 * 1024

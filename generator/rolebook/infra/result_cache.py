@@ -1,46 +1,64 @@
 """A whole-result cache for `rolebook validate`: an unchanged repository answers without loading anything.
 
-The key is a digest of what the answer depends on: Git's blob ids of every tracked file under roles/
-and access/ (`git ls-files -s` gives them without reading a file), the content of files `git status`
-reports as modified or untracked there, the rolebook code (version and the size and time of each of its
-modules), today's date and the command's options. Any change to any of them is a different key, so a
-stale answer is never shown. Results live in `.rolebook-cache/` (git-ignored); only the latest is kept.
-There is no cache outside Git, in CI (a fresh checkout never hits it), or when anything under
-`.rolebook-cache/` is committed: an answer is only trusted if this machine wrote it.
+The key is a digest of what the answer depends on: Git's blob ids of every tracked file under roles/ and
+access/ and of the other files rules read (`OTHER_INPUTS`: .github/CODEOWNERS) (`git ls-files -s` gives
+them without reading a file), the content of files `git status` reports as modified or untracked there,
+the rolebook code (version and the size and time of each of its modules), today's date and the command's
+options. Any change to any of them is a different key, so a stale answer is never shown. Results live in
+`.rolebook-cache/` (git-ignored); only the latest is kept. There is no cache outside Git, in CI (a fresh
+checkout never hits it), or when anything under `.rolebook-cache/` is committed: an answer is only
+trusted if this machine wrote it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import rolebook
 from rolebook.infra.fileio import write_atomic
+from rolebook.infra.git import git_output
+from rolebook.paths import CODEOWNERS_PATH, DATA_DIRS
 
 CACHE_DIR = ".rolebook-cache"
 FORMAT = 1
-DATA_DIRS = ("roles", "access")
+VERDICT_FILE = "verdicts-{stamp}.json"
+LOADER_CODE = ("loading", "model", "paths.py", "infra/fileio.py")
+# Every file a rule reads besides the data folders: the key covers these too (the rest of the key is the
+# code, today's date and the command's options).
+OTHER_INPUTS = (CODEOWNERS_PATH,)
+# root -> (`git ls-files -s` and `git status` of the data folders), as `cache_key` read them
+_snapshots: dict[Path, tuple[bytes, bytes]] = {}
 
 
 def cache_key(root: Path, *options: object) -> str | None:
     """The digest of the repository's data and the options, or None when it cannot be known (no Git)."""
     if os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
         return None
-    listed = _git(root, "ls-files", "-s", "-z", "--", *DATA_DIRS)
-    status = _git(root, "-c", "status.relativePaths=false", "status", "--porcelain=v1", "-z",
-                  "--untracked-files=all", "--ignored=matching", "--no-renames", "--", *DATA_DIRS)
-    committed = _git(root, "ls-files", "--", CACHE_DIR)
+    listed = git_output(root, "ls-files", "-s", "-z", "--", *DATA_DIRS)
+    status = git_output(root, "-c", "status.relativePaths=false", "status", "--porcelain=v1", "-z",
+                        "--untracked-files=all", "--ignored=matching", "--no-renames", "--", *DATA_DIRS)
+    committed = git_output(root, "ls-files", "--", CACHE_DIR)
     if listed is None or status is None or committed is None or committed.strip():
+        return None
+    _snapshots[root] = (listed, status)  # for `clean_blobs`, after a load
+    # Inputs of rules outside the data folders (RB601 reads .github/CODEOWNERS), listed the same way.
+    outside = [git_output(root, "ls-files", "-s", "-z", "--", *OTHER_INPUTS),
+               git_output(root, "-c", "status.relativePaths=false", "status", "--porcelain=v1", "-z",
+                          "--untracked-files=all", "--ignored=matching", "--no-renames", "--", *OTHER_INPUTS)]
+    if outside[0] is None or outside[1] is None:
         return None
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{rolebook.__version__}\0{_code_stamp()}\0{options!r}\0".encode())
     digest.update(listed)
     digest.update(status)
-    top = _git(root, "rev-parse", "--show-toplevel")
+    digest.update(b"\0".join([outside[0], outside[1]]))
+    status = status + outside[1]
+    top = git_output(root, "rev-parse", "--show-toplevel")
     if top is None:
         return None
     base = Path(os.fsdecode(top.strip()))
@@ -78,10 +96,14 @@ def store(root: Path, key: str | None, value: Any) -> None:
         pass  # a read-only checkout: no cache, same answer
 
 
-def _code_stamp() -> str:
+@functools.cache  # the code does not change while a process runs
+def _code_stamp(*parts: str) -> str:
+    """A digest of the size and time of each module of the package (or of those under `parts`)."""
     package = Path(rolebook.__file__).parent
-    stamps = []
-    for path in sorted(package.rglob("*.py")):
+    stamps = [rolebook.__version__]
+    chosen = [package / part for part in parts] if parts else [package]
+    modules = [m for path in chosen for m in ([path] if path.suffix == ".py" else path.rglob("*.py"))]
+    for path in sorted(modules):
         try:
             stat = path.stat()
         except OSError:
@@ -90,9 +112,86 @@ def _code_stamp() -> str:
     return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
 
 
-def _git(root: Path, *args: str) -> bytes | None:
-    try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-    except OSError:
-        return None
-    return result.stdout if result.returncode == 0 else None
+# ---------------------------------------------------------------------- load verdicts per blob
+def clean_blobs(root: Path) -> dict[str, str]:
+    """{path: blob id} of the tracked files under roles/ and access/ whose working-tree content is the
+    blob Git lists (nothing `git status` reports), relative to `root`; empty outside Git."""
+    listed, status = _snapshots.get(root) or (
+        git_output(root, "ls-files", "-s", "-z", "--", *DATA_DIRS),
+        git_output(root, "-c", "status.relativePaths=false", "status", "--porcelain=v1", "-z",
+                   "--untracked-files=no", "--no-renames", "--", *DATA_DIRS))
+    prefix = git_output(root, "rev-parse", "--show-prefix")
+    if listed is None or status is None or prefix is None:
+        return {}
+    below = os.fsdecode(prefix.strip())  # status names paths from the top of the Git repository
+    dirty = {os.fsdecode(entry[3:]).removeprefix(below) for entry in status.split(b"\0") if len(entry) > 3}
+    found: dict[str, str] = {}
+    for entry in listed.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        path = os.fsdecode(name)
+        if len(parts) == 3 and parts[2] == b"0" and path not in dirty:
+            found[path] = parts[1].decode()
+    return found
+
+
+class Verdicts:
+    """What loading each file found, by content: {(path, blob id, context): load errors, or none}.
+
+    Pull-request mode asks it whether the grants files it does not read would load (a full load
+    answers, and so does any check of the blob); a blob it does not know is checked by the caller.
+    The context is what else the verdict depends on (for a grants file, the district file's blob).
+    Stored per version of the code in `.rolebook-cache/`, never trusted when that folder is committed.
+    The answer with and without it is the same: it only saves reading files.
+    """
+
+    def __init__(self, path: Path | None, entries: dict[str, list[list[Any]]]):
+        self.path = path
+        self.entries = entries
+        self.changed = False
+
+    @classmethod
+    def open(cls, root: Path) -> Verdicts:
+        folder = root / CACHE_DIR
+        committed = git_output(root, "ls-files", "--", CACHE_DIR)
+        if committed is None or committed.strip():
+            return cls(None, {})
+        # A verdict is the loader's: only its code (and the models, the paths) makes a verdict stale.
+        path = folder / VERDICT_FILE.format(stamp=_code_stamp(*LOADER_CODE)[:20])
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        return cls(path, entries if isinstance(entries, dict) else {})
+
+    @staticmethod
+    def _key(path: str, blob: str, context: str) -> str:
+        return f"{path}\0{blob}\0{context}"
+
+    def get(self, path: str, blob: str, context: str) -> list[tuple[int, int, str, str]] | None:
+        """The load errors (line, column, message, hint) of that file, [] when it loads, None: unknown."""
+        found = self.entries.get(self._key(path, blob, context))
+        if not isinstance(found, list):
+            return None
+        return [(int(line), int(column), str(message), str(hint)) for line, column, message, hint in found]
+
+    def put(self, path: str, blob: str, context: str, errors: list[tuple[int, int, str, str]]) -> None:
+        key = self._key(path, blob, context)
+        value = [list(error) for error in errors]
+        if self.entries.get(key) != value:
+            self.entries[key] = value
+            self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        try:
+            for old in self.path.parent.glob(VERDICT_FILE.format(stamp="*")):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+            if not (self.path.parent / ".gitignore").exists():
+                write_atomic(self.path.parent / ".gitignore", "*\n")
+            write_atomic(self.path, json.dumps(self.entries))
+            self.changed = False
+        except OSError:
+            pass  # a read-only checkout: no cache, same answer

@@ -54,7 +54,7 @@ def _explain(item: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> t
     if kind == "string_pattern_mismatch":
         if field in {"employee", "sponsor", "members"}:
             return (f"'{value}' is not an 8-digit employee number",
-                    "use the 8-digit number from HR, in quotes, e.g. \"01234567\"")
+                    "use the 8-digit number from HR (ASCII digits 0-9), in quotes, e.g. \"01234567\"")
         if field in {"roles", "id", "category", "extra_approval", "cluster", "approvers"}:
             return (f"'{value}' is not a valid identifier",
                     "use lowercase letters, digits and dashes, e.g. health-office")
@@ -64,7 +64,15 @@ def _explain(item: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> t
         return f"'{value}' is not allowed here", f"use one of: {expected}"
     if kind == "value_error":
         reason = str(item.get("ctx", {}).get("error", item.get("msg", "")))
+        if "regular expression" in reason:
+            return reason, "fix the pattern (Python's regular expression syntax), or quote it as plain text"
         return reason, "correct the dates so the grant ends after it starts"
+    if kind in {"int_type", "float_type", "int_parsing", "float_parsing"}:
+        return (f"{_shown(value)} is not a number", "write a number without quotes, e.g. 400")
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"{_shown(value)} is not true or false", "write true or false, without quotes"
+    if kind in {"less_than_equal", "less_than", "greater_than_equal", "greater_than"}:
+        return f"{_shown(value)} is out of range: {item.get('msg', '')}", "write a value inside the range"
     if kind.startswith("date") or kind == "datetime_type":
         return f"'{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2027-06-30"
     if kind == "too_short":
@@ -74,6 +82,13 @@ def _explain(item: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> t
     if kind == "list_type":
         return "expected a list here", "write a list, e.g. [a, b] or one '- item' per line"
     return str(item.get("msg", kind)), ""
+
+
+def _shown(value: Any) -> str:
+    """A value as the author wrote it: text in quotes, true/false in YAML's words."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

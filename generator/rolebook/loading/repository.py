@@ -1,113 +1,53 @@
-"""Load a whole access repository into typed models, collecting every problem of every file."""
+"""Load a whole access repository into typed models, collecting every problem of every file.
+
+The cross-file checks (a category defined twice, a grants file in the wrong folder...) are written once,
+in `rolebook.loading.checks`, and shared with the partial load. Review files and the stored login file
+are read by `rolebook.loading.records`, on first use of `Repository.reviews` / `Repository.logins`.
+The result, `Repository`, is defined in `rolebook.loading.loaded` (shared with the partial load).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from rolebook.infra.gcpause import collector_paused, keep_loaded
+from rolebook.loading import checks
 from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.fast import prefetch
+from rolebook.loading.loaded import Codeowners, GrantsRecord, Repository
 from rolebook.loading.messages import translate
-from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
+from rolebook.loading.records import WorkingTreeRecords
+from rolebook.loading.yamlfile import ParsedFile, parse_bytes, read_yaml, suspect_file
 from rolebook.model.files import (
     CategoriesFile,
-    Category,
-    Cluster,
     DistrictFile,
-    Grant,
     GrantsFile,
-    Group,
     GroupsFile,
     LocationKind,
-    Office,
     Policy,
     Role,
-    School,
     StaffFile,
-    StaffMember,
+)
+from rolebook.paths import (
+    ACCESS_DIR,
+    CATEGORIES_FILE,
+    DISTRICT_FILE,
+    GROUPS_FILE,
+    OFFICES_FOLDER,
+    POLICY_FILE,
+    ROLES_DIR,
+    SCHOOLS_FOLDER,
+    STAFF_FILE,
 )
 
 M = TypeVar("M", bound=BaseModel)
 
-ROLES_DIR = "roles"
-ACCESS_DIR = "access"
-CATEGORIES_FILE = "roles/categories.yaml"
-POLICY_FILE = "roles/policy.yaml"
-DISTRICT_FILE = "access/district.yaml"
-GROUPS_FILE = "access/groups.yaml"
-STAFF_FILE = "access/staff.yaml"
-LOCATION_DIRS = {"schools": LocationKind.school, "offices": LocationKind.office}
-
-
-@dataclass
-class GrantsRecord:
-    """One grants file: the school or office it belongs to, its models and its source for positions."""
-
-    kind: LocationKind
-    code: str
-    source: ParsedFile
-    model: GrantsFile
-
-    @property
-    def file(self) -> str:
-        return self.source.display
-
-    def line_of(self, index: int, *path: str | int) -> int:
-        return self.source.locate(("grants", index, *path))[0]
-
-
-@dataclass
-class Repository:
-    root: Path
-    roles: dict[str, Role] = field(default_factory=dict)
-    role_sources: dict[str, ParsedFile] = field(default_factory=dict)
-    categories: dict[str, Category] = field(default_factory=dict)
-    policy: Policy = field(default_factory=Policy)
-    district: DistrictFile | None = None
-    groups: dict[str, Group] = field(default_factory=dict)
-    staff: dict[str, StaffMember] = field(default_factory=dict)
-    staff_index: dict[str, int] = field(default_factory=dict)
-    grants: dict[str, GrantsRecord] = field(default_factory=dict)
-    sources: dict[str, ParsedFile] = field(default_factory=dict)
-    # A partial load (pull-request mode, rolebook.loading.fast.partial): the school codes whose grants files
-    # were read (offices are always read; staff holds only the people involved). None: everything.
-    loaded_locations: set[str] | None = None
-
-    # ------------------------------------------------------------------ indexes
-    @cached_property
-    def schools(self) -> dict[str, School]:
-        return {s.code: s for s in self.district.schools} if self.district else {}
-
-    @cached_property
-    def offices(self) -> dict[str, Office]:
-        return {o.code: o for o in self.district.offices} if self.district else {}
-
-    @cached_property
-    def clusters(self) -> dict[str, Cluster]:
-        return {c.id: c for c in self.district.clusters} if self.district else {}
-
-    def location_name(self, code: str) -> str:
-        place = self.schools.get(code) or self.offices.get(code)
-        return place.name if place else code
-
-    def iter_grants(self) -> Iterator[tuple[GrantsRecord, int, Grant]]:
-        for record in self.grants.values():
-            for index, grant in enumerate(record.model.grants):
-                yield record, index, grant
-
-    def locate(self, file: str, path: tuple[str | int, ...]) -> int:
-        source = self.sources.get(file)
-        return source.locate(path)[0] if source else 1
-
-    def staff_line(self, employee: str) -> tuple[str, int]:
-        index = self.staff_index.get(employee)
-        return STAFF_FILE, (self.locate(STAFF_FILE, ("staff", index)) if index is not None else 1)
+LOCATION_DIRS = {SCHOOLS_FOLDER: LocationKind.school, OFFICES_FOLDER: LocationKind.office}
 
 
 def load_repository(root: Path | str) -> Repository:
@@ -117,6 +57,25 @@ def load_repository(root: Path | str) -> Repository:
     if loader.errors:
         raise LoadFailed(sorted(loader.errors, key=lambda e: (e.file, e.line, e.column)))
     return repo
+
+
+def load_tolerant(root: Path | str) -> tuple[Repository, list[LoadError]]:
+    """Load what loads, and every error (sorted), instead of raising: pull-request mode reports a broken
+    file the change does not touch as a problem already there, and checks the rest without it. A file
+    that does not parse or validate, or a grants file in the wrong place, is left out."""
+    loader = _Loader(Path(root))
+    repo = loader.load()
+    return repo, sorted(loader.errors, key=lambda e: (e.file, e.line, e.column))
+
+
+def file_problems(root: Path, relative: str, raw: bytes, district: DistrictFile | None) -> list[LoadError]:
+    """The errors a full load reports for one grants file or the staff file holding `raw`, given the
+    district: the same code path, for content read from Git without loading the rest."""
+    loader = _Loader(Path(root))
+    loader.repo.district = district
+    parsed = parse_bytes(raw, loader.root / relative, relative)
+    loader._take(parsed, loader._load_staff if relative == STAFF_FILE else loader._grants_from)
+    return loader.errors
 
 
 def load_catalog(root: Path | str) -> Repository:
@@ -132,23 +91,56 @@ class _Loader:
     def __init__(self, root: Path):
         self.root = root
         self.errors: list[LoadError] = []
-        self.repo = Repository(root=root)
+        self.refused: set[str] = set()  # links leading outside the repository: never read
+        self.repo = Repository(root=root, records=WorkingTreeRecords(root))
 
     def load(self) -> Repository:
+        self.repo.codeowners = Codeowners.read(self.root)  # beside the data: what rules compare it with
         if not (self.root / ROLES_DIR).is_dir() or not (self.root / ACCESS_DIR).is_dir():
             self.errors.append(LoadError(
                 str(self.root), 1, 1, "not an access repository: roles/ and access/ are missing",
                 "run the command inside the repository, or pass --repo PATH",
             ))
             return self.repo
+        self._check_tree()
         with collector_paused():
             self.load_roles()
             self._load_access()
             keep_loaded(sum(len(record.model.grants) for record in self.repo.grants.values()), self.repo)
         return self.repo
 
+    # ------------------------------------------------------------------ the tree
+    def _check_tree(self) -> None:
+        """Every file under roles/ and access/ is one the loader reads, and no link leads outside.
+        One scandir per folder, on strings (a Path per file costs more than the walk itself)."""
+        top = self.root.resolve()
+        prefix = len(os.fspath(self.root)) + 1
+        pending = [os.path.join(self.root, ROLES_DIR), os.path.join(self.root, ACCESS_DIR)]
+        while pending:
+            try:
+                entries = list(os.scandir(pending.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                relative = entry.path[prefix:].replace(os.sep, "/")
+                if entry.is_symlink():
+                    target = Path(entry.path).resolve()
+                    if not target.is_relative_to(top):
+                        self.refused.add(relative)
+                        self.errors.append(checks.link_leaves_repository(relative, target.as_posix()))
+                        continue
+                if entry.is_dir():
+                    pending.append(entry.path)
+                elif (problem := checks.unread_file(relative)) is not None:
+                    self.errors.append(problem)
+
+    def _is_refused(self, relative: str) -> bool:
+        return bool(self.refused) and any(relative == r or relative.startswith(r + "/") for r in self.refused)
+
     # ------------------------------------------------------------------ helpers
     def _read(self, relative: str, *, scan: bool = True) -> ParsedFile | None:
+        if self._is_refused(relative):
+            return None
         parsed = read_yaml(self.root / relative, relative, scan=scan)
         self.repo.sources[relative] = parsed
         if parsed.errors:
@@ -185,11 +177,8 @@ class _Loader:
             self.errors.append(LoadError(CATEGORIES_FILE, 1, 1, "the role categories file is missing",
                                          "create roles/categories.yaml listing the guide's groupings"))
         if parsed is not None and (categories := self._model(parsed, CategoriesFile)):
-            for index, category in enumerate(categories.categories):
-                if category.id in repo.categories:
-                    self.errors.append(parsed.error(("categories", index, "id"),
-                                                    f"category '{category.id}' is defined twice"))
-                repo.categories[category.id] = category
+            self.errors += checks.categories_defined_twice(parsed, categories)
+            repo.categories.update((category.id, category) for category in categories.categories)
         if (self.root / POLICY_FILE).exists() and (parsed := self._read(POLICY_FILE)):
             repo.policy = self._model(parsed, Policy) or repo.policy
         for path in self._yaml_files(self.root / ROLES_DIR):
@@ -198,15 +187,7 @@ class _Loader:
                 continue
             if (parsed := self._read(relative)) is None or (role := self._model(parsed, Role)) is None:
                 continue
-            if path.stem != role.id:
-                self.errors.append(parsed.error(("id",), f"role id '{role.id}' does not match the file name",
-                                                f"rename the file to {role.id}.yaml or set id: {path.stem}"))
-            if role.id in repo.roles:
-                self.errors.append(parsed.error(("id",), f"role '{role.id}' is defined twice"))
-            if repo.categories and role.category not in repo.categories:
-                self.errors.append(parsed.error(
-                    ("category",), f"unknown category '{role.category}'",
-                    f"use one of: {', '.join(repo.categories)}"))
+            self.errors += checks.role_problems(parsed, role, path.stem, repo.roles, repo.categories)
             repo.roles[role.id] = role
             repo.role_sources[role.id] = parsed
 
@@ -220,14 +201,11 @@ class _Loader:
         elif (parsed := self._read(DISTRICT_FILE)) is not None:
             repo.district = self._model(parsed, DistrictFile)
             if repo.district:
-                self._check_district(parsed, repo.district)
+                self.errors += checks.district_problems(parsed, repo.district)
         if (self.root / GROUPS_FILE).exists() and (parsed := self._read(GROUPS_FILE)):
             if groups := self._model(parsed, GroupsFile):
-                for index, group in enumerate(groups.groups):
-                    if group.id in repo.groups:
-                        self.errors.append(parsed.error(("groups", index, "id"),
-                                                        f"group '{group.id}' is defined twice"))
-                    repo.groups[group.id] = group
+                self.errors += checks.groups_defined_twice(parsed, groups)
+                repo.groups.update((group.id, group) for group in groups.groups)
         if ahead is None:
             if (self.root / STAFF_FILE).exists():
                 self._load_staff(self._read(STAFF_FILE))
@@ -289,32 +267,8 @@ class _Loader:
         employees = [member.employee for member in members]
         repo.staff = dict(zip(employees, members, strict=True))
         repo.staff_index = dict(zip(employees, range(len(employees)), strict=True))
-        if len(repo.staff) == len(members):
-            return
-        seen: set[str] = set()  # someone is listed twice: find where, as the slow path
-        for index, member in enumerate(members):
-            if member.employee in seen:
-                self.errors.append(parsed.error(
-                    ("staff", index, "employee"), f"employee {member.employee} is listed twice",
-                    "keep one record per employee number; merge their locations"))
-            seen.add(member.employee)
-
-    def _check_district(self, parsed: ParsedFile, district: DistrictFile) -> None:
-        seen: set[str] = set()
-        codes = [("schools", i, s.code) for i, s in enumerate(district.schools)]
-        codes += [("offices", i, o.code) for i, o in enumerate(district.offices)]
-        for kind, index, code in codes:
-            if code in seen:
-                self.errors.append(parsed.error(
-                    (kind, index, "code"), f"location code '{code}' is used twice",
-                    "every school and office needs its own code"))
-            seen.add(code)
-        clusters = {c.id for c in district.clusters}
-        for index, school in enumerate(district.schools):
-            if school.cluster not in clusters:
-                self.errors.append(parsed.error(
-                    ("schools", index, "cluster"), f"unknown cluster '{school.cluster}'",
-                    f"use one of: {', '.join(sorted(clusters)) or '(define clusters first)'}"))
+        if len(repo.staff) != len(members):  # someone is listed twice (the dict is shorter): say where
+            self.errors += checks.staff_listed_twice(parsed, employees)
 
     def _grants_files(self) -> list[Path]:
         """Every access/schools/<code>/grants.yaml and access/offices/<code>/grants.yaml, in order."""
@@ -334,18 +288,10 @@ class _Loader:
         if parsed is None or (model := self._model(parsed, GrantsFile)) is None:
             return
         location_dir = parsed.path.parent
-        folder_name = location_dir.parent.name
-        kind = LOCATION_DIRS[folder_name]
-        known = repo.schools if kind is LocationKind.school else repo.offices
-        if model.location != location_dir.name:
-            self.errors.append(parsed.error(
-                ("location",), f"location '{model.location}' does not match the folder '{location_dir.name}'",
-                f"set location: \"{location_dir.name}\" or move the file"))
-            return
-        if repo.district is not None and model.location not in known:
-            self.errors.append(parsed.error(
-                ("location",), f"{kind.value} '{model.location}' is not in {DISTRICT_FILE}",
-                f"add it to the {folder_name} of {DISTRICT_FILE}, or move the folder"))
+        kind = LOCATION_DIRS[location_dir.parent.name]
+        known = None if repo.district is None else repo.schools if kind is LocationKind.school else repo.offices
+        if problems := checks.grants_location_problems(parsed, model, kind, location_dir.name, known):
+            self.errors += problems
             return
         repo.grants[model.location] = GrantsRecord(kind, model.location, parsed, model)
 

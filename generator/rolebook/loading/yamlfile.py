@@ -30,16 +30,37 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 # scalars YAML 1.1 reads as booleans. A hit is only a suspicion: the tokenizer confirms it.
 _SUSPECT_MARK = re.compile(rb"(?:^|[\s\[{,:-])[!&*]", re.MULTILINE)
 # Case-insensitive by hand: re.IGNORECASE makes the scan about five times slower on a large file.
+# The word may follow a key, a dash, a flow bracket or comma, or start a line (`\n` in the class: a value
+# written on the line below its key or after a comment, a flow list over several lines); a CR may end the
+# line (CRLF files). One character class first, so that the regex engine can skip ahead (an alternation
+# `(?:^|[...])` would be tried at every byte: three times slower on a staff file).
 _SUSPECT_BOOLEAN = re.compile(
-    rb"[:\-,\[{][ \t]*(?:[yY](?:[eE][sS])?|[nN][oO]?|[oO](?:[nN]|[fF][fF]))[ \t]*(?:#|$|[,\]}])", re.MULTILINE
+    rb"[\n:\-,\[{?][ \t]*(?:[yY](?:[eE][sS])?|[nN][oO]?|[oO](?:[nN]|[fF][fF]))[ \t]*\r?(?:#|$|[,\]}])",
+    re.MULTILINE,
 )
+# C0 controls other than tab, LF and CR, and DEL: never in text a person typed, and a NUL cuts a file short
+# for some readers. Deleted by bytes.translate (a C loop) to tell whether there is any, then found by regex.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters that change how text reads (bidi overrides and isolates, zero-width characters, a
+# BOM inside the file, C1 controls), by their UTF-8 lead bytes: a cheap `in` test first, a regex only then.
+_INVISIBLE = (
+    (b"\xe2\x80", re.compile(rb"\xe2\x80[\x8b-\x8f\xa8-\xae]")),
+    (b"\xe2\x81", re.compile(rb"\xe2\x81[\xa0-\xa4\xa6-\xaf]")),
+    (b"\xef\xbb\xbf", re.compile(rb"\xef\xbb\xbf")),
+    (b"\xd8\x9c", re.compile(rb"\xd8\x9c")),
+    (b"\xc2", re.compile(rb"\xc2[\x80-\x9f\xad]")),
+)
+BOM = b"\xef\xbb\xbf"
+_LEAD_BYTES = bytes(sorted({lead[0] for lead, _ in _INVISIBLE}))
+_UNWATCHED = bytes(byte for byte in range(256) if byte not in _CONTROL_BYTES + _LEAD_BYTES)
 
 
 def _suspect(raw: bytes) -> bool:
     """Could the file hold a tag, anchor, alias or YAML 1.1 boolean? (memchr first: most files have no !&*)"""
     if (b"!" in raw or b"&" in raw or b"*" in raw) and _SUSPECT_MARK.search(raw):
         return True
-    return _SUSPECT_BOOLEAN.search(raw) is not None
+    return _SUSPECT_BOOLEAN.search(raw) is not None or _SUSPECT_BOOLEAN.match(b"\n" + raw[:16]) is not None
 
 
 def suspect_file(path: Path) -> bool:
@@ -50,7 +71,8 @@ def suspect_file(path: Path) -> bool:
         return True
 
 
-_YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
+# Plain scalars YAML 1.1 reads as booleans (and YAML 1.2 as text): refused in files, quoted by writers.
+YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
 @dataclass
@@ -136,6 +158,11 @@ def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FI
     if len(raw) > max_bytes:
         return _too_large(path, display, len(raw), max_bytes)
     parsed = ParsedFile(path=path, display=display, text="")
+    # A byte-order mark some Windows editors write: read past it (positions do not change).
+    raw = raw[len(BOM):] if raw.startswith(BOM) else raw
+    if problems := _invisible_characters(raw, display):
+        parsed.errors.extend(problems)
+        return parsed
     try:
         parsed.text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -155,6 +182,30 @@ def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FI
     except (RecursionError, MemoryError, ValueError) as exc:
         parsed.errors.append(LoadError(display, 1, 1, f"YAML cannot be read safely: {exc}"))
     return parsed
+
+
+def _invisible_characters(raw: bytes, display: str) -> list[LoadError]:
+    """Control characters and invisible formatting characters, each at its line and column."""
+    watched = raw.translate(None, _UNWATCHED)  # one C pass: only the bytes that could start a hit remain
+    if not watched:
+        return []
+    hits: list[tuple[int, bytes]] = []
+    if watched.translate(None, _LEAD_BYTES):
+        hits += [(match.start(), match.group()) for match in _CONTROL.finditer(raw)]
+    for lead, pattern in _INVISIBLE:
+        if lead[0] in watched and lead in raw:
+            hits += [(match.start(), match.group()) for match in pattern.finditer(raw)]
+    errors = []
+    for offset, found in sorted(hits)[:20]:
+        line = raw.count(b"\n", 0, offset) + 1
+        column = len(raw[raw.rfind(b"\n", 0, offset) + 1:offset].decode("utf-8", "replace")) + 1
+        code = ord(found.decode("utf-8", "replace")) if len(found) > 1 else found[0]
+        kind = "a control character" if len(found) == 1 else "an invisible formatting character"
+        errors.append(LoadError(
+            display, line, column, f"{kind} (U+{code:04X}) is in the file",
+            "delete it: it does not show in an editor or a review, yet changes what the file says",
+        ))
+    return errors
 
 
 def _too_large(path: Path, display: str, size: int, max_bytes: int) -> ParsedFile:
@@ -190,7 +241,7 @@ def _refused_constructs(parsed: ParsedFile) -> list[LoadError]:
         elif (
             isinstance(token, yaml.ScalarToken)
             and token.plain
-            and token.value.lower() in _YAML11_BOOLEANS
+            and token.value.lower() in YAML11_BOOLEANS
             and isinstance(previous, (yaml.ValueToken, yaml.BlockEntryToken, yaml.FlowEntryToken,
                                    yaml.FlowSequenceStartToken))
         ):

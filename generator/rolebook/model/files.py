@@ -9,14 +9,34 @@ they apply and who may hold them, and the organisation says what it is.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import string
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 # Identifiers are always strings. A number typed without quotes (`employee: 01234567`) is read by YAML
 # as an integer and loses its leading zero, so the loader refuses it and asks for quotes.
-EmployeeNumber = Annotated[str, StringConstraints(pattern=r"^\d{8}$", strict=True)]
+# ASCII digits only: `\d` in pydantic's (Rust) regex would also take Arabic-Indic or full-width digits,
+# which no HR system issues. The JSON Schema says `\d`, which is ASCII-only in its (ECMAScript) dialect.
+EmployeeNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$", strict=True),
+                           WithJsonSchema({"type": "string", "pattern": r"^\d{8}$"})]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80, strict=True)]
 LocationCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$", max_length=40, strict=True)]
 Text = Annotated[str, StringConstraints(strict=True, max_length=4000)]
@@ -24,6 +44,46 @@ ShortText = Annotated[str, StringConstraints(strict=True, min_length=1, max_leng
 GitUsername = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", strict=True)
 ]
+
+
+class _DateWrittenAsDate:
+    """A date is YYYY-MM-DD text (as the loader hands it over) or a date: never a number (a Unix time) or
+    other text pydantic takes in lax mode, so `granted: 1788998400` is an error and not a day in 2026.
+    Checked by pydantic-core itself (a pattern, then the date parser): no Python call per value."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        written = core_schema.chain_schema([
+            core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True),
+            core_schema.date_schema(),
+        ])
+        return core_schema.union_schema(
+            [core_schema.date_schema(strict=True), written],
+            custom_error_type="date_written", custom_error_message="Input should be a date written YYYY-MM-DD",
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "format": "date"}
+
+
+# Dates as YYYY-MM-DD, numbers as numbers, yes/no as true/false: no lax coercion (`enrollment: true` is
+# not 1, `"400"` is not 400).
+Date = Annotated[dt.date, _DateWrittenAsDate]
+
+
+def _valid_pattern(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"'{pattern}' is not a valid regular expression: {exc}") from None
+    return pattern
+
+
+RegularExpression = Annotated[ShortText, BeforeValidator(lambda v: _valid_pattern(v) if isinstance(v, str) else v)]
+# Bounds that keep date arithmetic inside the calendar (dt.date + timedelta overflows past year 9999).
+MAX_DAYS = 36_600  # about a hundred years
+MAX_MONTHS = 1_200
 
 
 class Strict(BaseModel):
@@ -76,11 +136,11 @@ class Quota(Strict):
     """The guide's recommended number of users, as data, with the guide's own words beside it."""
 
     text: ShortText = Field(description="The guide's wording, e.g. '1 per 500 students; 2 minimum'.")
-    per_students: int | None = Field(None, ge=1, description="One holder allowed per this many students.")
-    minimum: int | None = Field(None, ge=0, description="Minimum holders at every location.")
-    minimum_elementary: int | None = Field(None, ge=0, description="Minimum at elementary schools.")
-    minimum_secondary: int | None = Field(None, ge=0, description="Minimum at secondary schools.")
-    maximum: int | None = Field(None, ge=1, description="Maximum holders at one location.")
+    per_students: StrictInt | None = Field(None, ge=1, description="One holder allowed per this many students.")
+    minimum: StrictInt | None = Field(None, ge=0, description="Minimum holders at every location.")
+    minimum_elementary: StrictInt | None = Field(None, ge=0, description="Minimum at elementary schools.")
+    minimum_secondary: StrictInt | None = Field(None, ge=0, description="Minimum at secondary schools.")
+    maximum: StrictInt | None = Field(None, ge=1, description="Maximum holders at one location.")
 
     def minimum_for(self, level: SchoolLevel | None) -> int | None:
         if level is not None and level.is_secondary and self.minimum_secondary is not None:
@@ -139,9 +199,9 @@ class Role(Strict):
     extra_approval: list[Slug] = Field(
         default_factory=list, description="Reviewer groups whose approval is needed too."
     )
-    available_from: dt.date | None = None
+    available_from: Date | None = None
     eligibility: Eligibility = Field(default_factory=Eligibility)
-    combinable: bool = Field(True, description="May be held together with other roles.")
+    combinable: StrictBool = Field(True, description="May be held together with other roles.")
 
 
 
@@ -166,6 +226,103 @@ class RuleSetting(Strict):
     severity: Literal["error", "warning", "notice", "off"] | None = None
 
 
+class ExportField(StrEnum):
+    """What one column of the SIS import file holds (`rolebook apply --export`)."""
+
+    action = "action"
+    employee = "employee"
+    last_name = "last_name"
+    first_name = "first_name"
+    location = "location"
+    location_name = "location_name"
+    role = "role"
+    role_name = "role_name"
+    expires = "expires"
+    commit = "commit"
+
+
+class ExportColumn(Strict):
+    header: ShortText = Field(description="The column's heading, as the SIS's import expects it.")
+    field: ExportField = Field(description="What the column holds.")
+
+
+def _template_names(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+class ApplySettings(Strict):
+    """`rolebook apply`: how the live systems are made to follow the repository (SCIM, or an import file)."""
+
+    user_name: ShortText = Field(
+        "{employee}", description="The SCIM userName of a provisioned user; may use {employee}."
+    )
+    group_name: ShortText = Field(
+        "rolebook-{location}-{role}",
+        description="The SCIM group for one role at one location; may use {role}, {location}, {role_name}, "
+                    "{location_name}.",
+    )
+    groups: dict[Slug, ShortText] = Field(
+        default_factory=dict,
+        description="Per role, a group name (same placeholders) instead of group_name; without {location} "
+                    "one group holds the role's holders everywhere.",
+    )
+    max_removal_share: float | None = Field(
+        None, gt=0, le=1,
+        description="Apply stops when a run would remove more than this share of a location's or the "
+                    "district's memberships, unless acknowledged. Null: policy.max_removal_share.",
+    )
+    removal_guard_minimum: int = Field(
+        2, ge=1, description="Fewer removals than this never stop apply (one leaver at a small school)."
+    )
+    adopt_users: list[EmployeeNumber] = Field(
+        default_factory=list,
+        description="Employee numbers (SCIM externalId) of users Rolebook did not create but may manage.",
+    )
+    adopt_groups: list[ShortText] = Field(
+        default_factory=list, description="Display names of SCIM groups Rolebook did not create but may manage."
+    )
+    export_columns: list[ExportColumn] = Field(
+        default_factory=lambda: [
+            ExportColumn(header="Action", field=ExportField.action),
+            ExportColumn(header="Employee ID", field=ExportField.employee),
+            ExportColumn(header="Last Name", field=ExportField.last_name),
+            ExportColumn(header="First Name", field=ExportField.first_name),
+            ExportColumn(header="Location Code", field=ExportField.location),
+            ExportColumn(header="User Role", field=ExportField.role_name),
+            ExportColumn(header="End Date", field=ExportField.expires),
+        ],
+        min_length=1, description="The columns of `rolebook apply --export`, in the SIS's import layout.",
+    )
+    export_actions: dict[Literal["add", "remove"], ShortText] = Field(
+        default_factory=lambda: {"add": "ADD", "remove": "REMOVE"},  # type: ignore[arg-type]
+        description="The words the SIS's import reads for a role added and a role removed.",
+    )
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> ApplySettings:
+        group_names = {"role", "location", "role_name", "location_name"}
+        checks = [("user_name", self.user_name, {"employee"}), ("group_name", self.group_name, group_names)]
+        checks += [(f"groups.{role}", name, group_names) for role, name in self.groups.items()]
+        for where, template, allowed in checks:
+            try:
+                unknown = _template_names(template) - allowed
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc} (write literal braces as {{{{ and }}}})") from None
+            if unknown:
+                raise ValueError(f"{where} uses {{{', '.join(sorted(unknown))}}}; it may use "
+                                 f"{', '.join('{' + n + '}' for n in sorted(allowed))}")
+        return self
+
+
+# The documents Rolebook's rules were written from (each rule's `sources` names their codes).
+SOURCE_DOCUMENTS = {
+    "000": "Staff-access instructions for school administrators",
+    "001": "Guide to User Roles",
+    "002": "UK guide to managing users (super users)",
+    "003": "Trust MIS help article on staff profiles",
+}
+
+
 class Policy(Strict):
     """District policy: who approves, thresholds, and severities. Defaults come from the documents."""
 
@@ -174,15 +331,15 @@ class Policy(Strict):
         default_factory=lambda: ["office-manager", "principal", "scheduling-administrator"]
     )
     access_administrators: Slug = Field("access-administrators", description="Reviewer group id.")
-    minimum_access_administrators: int = Field(3, ge=1)
-    expiry_notice_days: int = Field(30, ge=0)
-    max_grant_days: dict[SecurityLevel, int] = Field(
+    minimum_access_administrators: StrictInt = Field(3, ge=1)
+    expiry_notice_days: StrictInt = Field(30, ge=0, le=MAX_DAYS)
+    max_grant_days: dict[SecurityLevel, Annotated[StrictInt, Field(ge=1, le=MAX_DAYS)]] = Field(
         default_factory=lambda: {SecurityLevel.low: 730, SecurityLevel.moderate: 400, SecurityLevel.high: 400}
     )
-    review_interval_months: int = Field(6, ge=1)
-    dormant_after_days: int = Field(90, ge=1)
-    max_removal_share: float = Field(0.5, gt=0, le=1)
-    generic_account_patterns: list[ShortText] = Field(
+    review_interval_months: StrictInt = Field(6, ge=1, le=MAX_MONTHS)
+    dormant_after_days: StrictInt = Field(90, ge=1, le=MAX_DAYS)
+    max_removal_share: StrictFloat = Field(0.5, gt=0, le=1)
+    generic_account_patterns: list[RegularExpression] = Field(
         default_factory=lambda: [
             r"^user\s*\d*$", r"^guest", r"^test", r"^admin", r"department$", r"^shared", r"^generic",
             r"^temp\s*\d*$", r"^office\s*\d*$", r"^staff\s*\d*$",
@@ -190,6 +347,14 @@ class Policy(Strict):
     )
     forbidden_combinations: list[ForbiddenCombination] = Field(default_factory=list)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    apply: ApplySettings = Field(
+        default_factory=ApplySettings, description="`rolebook apply`: SCIM provisioning and the SIS import file."
+    )
+    source_documents: dict[str, ShortText] = Field(
+        default_factory=lambda: dict(SOURCE_DOCUMENTS),
+        description="The documents the rules cite, by the code each rule gives (000, 001, ...): the name "
+                    "the guide's rule pages show.",
+    )
 
 
 
@@ -208,7 +373,7 @@ class School(Strict):
     code: LocationCode
     name: ShortText
     level: SchoolLevel
-    enrollment: int = Field(ge=0)
+    enrollment: StrictInt = Field(ge=0)
     cluster: Slug
 
 
@@ -264,9 +429,9 @@ class StaffMember(Strict):
     hr_status: HRStatus
     locations: list[LocationCode] = Field(default_factory=list, description="Assigned locations in HR.")
     git_username: GitUsername | None = None
-    contractor: bool = False
+    contractor: StrictBool = False
     sponsor: EmployeeNumber | None = None
-    contract_end: dt.date | None = None
+    contract_end: Date | None = None
 
     @property
     def display_name(self) -> str:
@@ -309,8 +474,8 @@ class Grant(Strict):
         "location",
         description="'location' (this school or office), {cluster: ID} or {all_schools: true}.",
     )
-    granted: dt.date
-    expires: dt.date | None = None
+    granted: Date
+    expires: Date | None = None
     status: GrantStatus = GrantStatus.active
     reason: Text | None = None
     verification: Text | None = None

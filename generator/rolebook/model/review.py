@@ -16,7 +16,7 @@ from pydantic import Field, StringConstraints
 
 from rolebook.model.files import EmployeeNumber, GitUsername, LocationCode, Slug, Strict, Text
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})-H([12])$")
+PERIOD_PATTERN = re.compile(r"^([0-9]{4})-H([12])$")
 Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN.pattern, strict=True)]
 Via = Annotated[str, StringConstraints(pattern=r"^(direct|all-schools|cluster [a-z0-9][a-z0-9-]*)$", strict=True)]
 CommitId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,40}$", strict=True)]
@@ -80,7 +80,3 @@ def add_months(day: dt.date, months: int) -> dt.date:
     days_in_month = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
                      31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     return dt.date(year, month, min(day.day, days_in_month))
-
-
-def review_path(school: str, period: str) -> str:
-    return f"access/schools/{school}/reviews/{period}.yaml"

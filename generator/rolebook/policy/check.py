@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rolebook.infra.gcpause import collector_paused
 from rolebook.loading import Repository
 from rolebook.model.findings import Finding, Severity
-from rolebook.policy.rules import Context, all_rules
+from rolebook.policy.rules import Context, Rule, all_rules
 
 
 @dataclass
@@ -46,15 +46,22 @@ def run_rules(repo: Repository, today: dt.date, *, scope: set[str] | None = None
     return Report(findings=findings)
 
 
-def _findings(context: Context, codes: Collection[str] | None) -> list[Finding]:
-    settings = context.repo.policy.rules
-    findings: list[Finding] = []
+def selected_rules(repo: Repository) -> list[tuple[type[Rule], Severity | None]]:
+    """Every rule the repository's policy does not turn off, with the severity the policy gives it
+    (None: the rule's own). What runs, and what pull-request mode reads data for (`Rule.needs`)."""
+    settings = repo.policy.rules
+    selected: list[tuple[type[Rule], Severity | None]] = []
     for rule_class in all_rules():
-        if codes is not None and rule_class.code not in codes:
-            continue
         setting = settings.get(rule_class.code)
         if setting is not None and setting.severity == "off":
             continue
-        severity = Severity(setting.severity) if setting is not None and setting.severity else None
-        findings.extend(rule_class(context, severity).check())
+        selected.append((rule_class, Severity(setting.severity) if setting is not None and setting.severity else None))
+    return selected
+
+
+def _findings(context: Context, codes: Collection[str] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule_class, severity in selected_rules(context.repo):
+        if codes is None or rule_class.code in codes:
+            findings.extend(rule_class(context, severity).check())
     return findings

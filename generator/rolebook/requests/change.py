@@ -6,13 +6,15 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
-
-from rolebook.infra import gitcommit as gitops
+from rolebook.infra import git as gitops
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.yamledit import GrantsDocument
 from rolebook.requests import RequestError
+
+if TYPE_CHECKING:  # GitPython, for the annotations: rolebook.infra.git imports it when it commits
+    import git
 
 
 @dataclass

@@ -64,7 +64,7 @@ def read_hr_export(path: Path) -> list[HRRow]:
             problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(cells)}")
             continue
         number, status = cells[number_at].strip(), cells[status_at].strip().lower()
-        if not re.fullmatch(r"\d{8}", number):
+        if not re.fullmatch(r"[0-9]{8}", number):
             problems.append(f"{path}:{line}: employee number {_shown(number)} is not 8 digits "
                             "(a spreadsheet may have dropped a leading zero)")
             continue

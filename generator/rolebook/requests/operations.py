@@ -12,10 +12,11 @@ from typing import ParamSpec, TypeVar
 from rolebook.infra.yamledit import GrantsDocument, YamlEditError
 from rolebook.loading import Repository
 from rolebook.model.files import LocationKind, Role, StaffMember
+from rolebook.paths import OFFICES_FOLDER, SCHOOLS_FOLDER, grants_file_path
 from rolebook.requests import RequestError, lookup
 from rolebook.requests.change import Change, Trailers, branch_name
 
-FOLDERS = {LocationKind.school: "schools", LocationKind.office: "offices"}
+FOLDERS = {LocationKind.school: SCHOOLS_FOLDER, LocationKind.office: OFFICES_FOLDER}
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,7 +35,7 @@ def _as_request_error(build: Callable[P, T]) -> Callable[P, T]:
 
 def grants_path(repo: Repository, kind: LocationKind, code: str) -> tuple[Path, str]:
     record = repo.grants.get(code)
-    relative = record.file if record is not None else f"access/{FOLDERS[kind]}/{code}/grants.yaml"
+    relative = record.file if record is not None else grants_file_path(FOLDERS[kind], code)
     return repo.root / relative, relative
 
 

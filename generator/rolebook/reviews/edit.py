@@ -14,7 +14,8 @@ from rolebook.facts.resolve import Access
 from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
 from rolebook.loading import Repository
 from rolebook.model.files import Grant
-from rolebook.model.review import Decision, ReviewFile, review_path
+from rolebook.model.review import Decision, ReviewFile
+from rolebook.paths import review_path
 
 SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
 

@@ -13,6 +13,14 @@ known to hold that content, else from Git (one `git cat-file --batch` for all of
 Anything unusual (a file that does not load, a staff directory laid out in a way the record scanner does
 not read) makes `PartialSession.load` answer None: the caller then loads everything, as before, and
 reports problems the usual way. `Repository.loaded_locations` says which schools were read.
+
+Each record claiming the Git username of a record read must be read too (a login two records claim is
+nobody's: who approves depends on it), else the load gives up; .github/CODEOWNERS, when the listing
+holds it, is read as the full load reads it (`Repository.codeowners`).
+
+The cross-file checks are the full load's own (`rolebook.loading.checks`): where one finds a problem,
+this load gives up. The review files of the given schools and the stored login file are read from the
+revision's content, not the working tree, and their problems kept for the rules, as a full load keeps them.
 """
 
 from __future__ import annotations
@@ -27,16 +35,10 @@ import yaml_rs
 from pydantic import BaseModel, ValidationError
 
 from rolebook.infra.git import read_blobs
-from rolebook.loading.repository import (
-    CATEGORIES_FILE,
-    DISTRICT_FILE,
-    GROUPS_FILE,
-    POLICY_FILE,
-    ROLES_DIR,
-    STAFF_FILE,
-    GrantsRecord,
-    Repository,
-)
+from rolebook.loading import checks
+from rolebook.loading.errors import LoadError
+from rolebook.loading.loaded import Codeowners, GrantsRecord, Repository
+from rolebook.loading.records import RevisionRecords, collect_reviews, review_school
 from rolebook.loading.yamlfile import ParsedFile, _suspect, parse_bytes
 from rolebook.model.files import (
     CategoriesFile,
@@ -49,14 +51,30 @@ from rolebook.model.files import (
     StaffFile,
     StaffMember,
 )
+from rolebook.paths import (
+    CATEGORIES_FILE,
+    CODEOWNERS_PATH,
+    DISTRICT_FILE,
+    GROUPS_FILE,
+    LOGINS_FILE,
+    POLICY_FILE,
+    ROLES_DIR,
+    STAFF_FILE,
+)
+from rolebook.paths import GRANTS_FILE as _GRANTS
 
 M = TypeVar("M", bound=BaseModel)
 WORKTREE = "worktree:"
-_GRANTS = re.compile(r"^access/(schools|offices)/([^/]+)/grants\.yaml$")
 
 
 class _Unusable(Exception):
     """The partial load cannot answer exactly: load everything instead."""
+
+
+def _give_up_on(errors: list[LoadError]) -> None:
+    """A shared check found a problem: the full load that follows reports it, at its line."""
+    if errors:
+        raise _Unusable(errors[0].format())
 
 
 class ContentStore:
@@ -88,6 +106,12 @@ class ContentStore:
             if _blob_id(data, len(key)) == key:
                 self.contents[key] = data
 
+    def worktree_path(self, key: str) -> Path | None:
+        """A working-tree file known to hold exactly the content `key`, if there is one."""
+        if key.startswith(WORKTREE):
+            return self.root / key.removeprefix(WORKTREE)
+        return self.root / self.local[key] if key in self.local else None
+
     def read(self, key: str) -> bytes:
         if key not in self.contents:
             if key.startswith(WORKTREE):
@@ -110,6 +134,8 @@ def _blob_id(data: bytes, length: int) -> str:
 
 
 # ---------------------------------------------------------------------- the staff directory
+_LOGIN_VALUE = re.compile(r"git_username:[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}#\"']+)[ \t]*(?=[\n,}#]|$)")
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 _STAFF_KEY = re.compile(r"^staff:[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
@@ -127,6 +153,7 @@ class StaffScan:
     by_employee: dict[str, int]  # employee number -> item index
     item: str = ""  # "\n" + the records' indentation + "- "
     members: dict[str, StaffMember | None] = field(default_factory=dict)
+    claims: dict[str, int] | None = None  # lowercase Git username -> records claiming it (`login_claims`)
 
     @classmethod
     def scan(cls, text: str) -> StaffScan:
@@ -158,17 +185,14 @@ class StaffScan:
         """
         item = "\n" + " " * indent + "- "
         end = len(text) - 1  # the newline that ends the last line starts no line
-        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first - 1)
+        leading = re.compile(re.escape(item) + r'employee: "([0-9]+)"\n').findall(text, first - 1)
         # Each match starts at its own line (matches cannot overlap), and a deeper line is no match.
         deeper = "\n" + " " * (indent + 2)
         if len(leading) + text.count(deeper, first - 1, end) != text.count("\n", first - 1, end):
             return None
         if deeper + "employee:" in text:  # a second employee number in a record: the general scan refuses it
             return None
-        numbered = dict(zip(leading, range(len(leading)), strict=True))
-        if len(numbered) != len(leading):
-            raise _Unusable("an employee number listed twice")
-        return cls(text, None, len(text), numbered, item)
+        return cls(text, None, len(text), _numbered(text, leading), item)
 
     @classmethod
     def _general(cls, text: str, first_start: int, indent: int) -> StaffScan:
@@ -183,34 +207,29 @@ class StaffScan:
         starts = [m.start() + 1 for m in re.compile(re.escape(item)).finditer(text, first_start - 1, block_end)]
         if not starts or starts[0] != first_start:
             raise _Unusable("the first staff record is not where the scan expects it")
-        tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*(?:#[^\n]*)?(?=\n|$)"
+        tail = r"employee:[ \t]*(?:\"([0-9]+)\"|'([0-9]+)')[ \t]*(?:#[^\n]*)?(?=\n|$)"
         # The usual layout, every record opening with its `- employee: "N"` line, is read in one pass:
         # matches start only at record starts and cannot overlap, so as many matches as records means
         # one per record, in the same order.
-        leading = re.compile(re.escape(item) + r'employee: "(\d+)"\n').findall(text, first_start - 1, block_end)
+        leading = re.compile(re.escape(item) + r'employee: "([0-9]+)"\n').findall(text, first_start - 1, block_end)
         if len(leading) == len(starts):
-            numbered = {code: number for number, code in enumerate(leading)}
-            if len(numbered) != len(starts):
-                raise _Unusable("an employee number listed twice")
-            return cls(text, starts, block_end, numbered)
+            return cls(text, starts, block_end, _numbered(text, leading))
         found = []
-        flow_tail = r"employee:[ \t]*(?:\"(\d+)\"|'(\d+)')[ \t]*[,}]"
+        flow_tail = r"employee:[ \t]*(?:\"([0-9]+)\"|'([0-9]+)')[ \t]*[,}]"
         # `- employee:`, `employee:` further down the record, or a one-line record `- {employee: ...}`
         for prefix, end in ((item, tail), ("\n" + " " * (indent + 2), tail), (item + "{", flow_tail)):
             pattern = re.compile(re.escape(prefix) + end)
             found += [(m.start() + 1, m.group(1) or m.group(2)) for m in pattern.finditer(text, first_start - 1,
                                                                                           block_end)]
         found.sort()
-        by_employee: dict[str, int] = {}
         count = len(starts)
-        for number, (position, code) in enumerate(found):
+        for number, (position, _code) in enumerate(found):
             if not (number < count and starts[number] <= position
-                    and (number + 1 == count or position < starts[number + 1])) or code in by_employee:
-                raise _Unusable("a record without exactly one employee line, or a number listed twice")
-            by_employee[code] = number
-        if len(by_employee) != count:
+                    and (number + 1 == count or position < starts[number + 1])):
+                raise _Unusable("a record without exactly one employee line")
+        if len(found) != count:
             raise _Unusable("a staff record without an employee line the scanner reads")
-        return cls(text, starts, block_end, by_employee)
+        return cls(text, starts, block_end, _numbered(text, [code for _, code in found]))
 
     def load(self, employees: set[str]) -> None:
         """Parse and validate the records of `employees` not read yet (one YAML parse for all of them)."""
@@ -240,6 +259,27 @@ class StaffScan:
                 raise _Unusable("staff record scan mismatch")
             self.members[employee] = member
 
+    def login_claims(self) -> dict[str, int]:
+        """{lowercase Git username: how many records of the whole file claim it}, read from the text.
+
+        A login two records claim is nobody's (`facts.approvers.shared_logins`): a partial load must know
+        it for the people it reads without reading everyone. Every `git_username` in the text must be a
+        key followed by a plain or quoted username (the only values the model accepts), else _Unusable:
+        a count the text cannot give exactly is not given.
+        """
+        if self.claims is None:
+            values = _LOGIN_VALUE.findall(self.text)
+            if len(values) != self.text.count("git_username"):
+                raise _Unusable("a git_username the scan does not read")
+            claims: dict[str, int] = {}
+            for value in values:
+                login = value.strip("\"'").lower()
+                if not _LOGIN.match(login):
+                    raise _Unusable("a git_username the scan does not read")
+                claims[login] = claims.get(login, 0) + 1
+            self.claims = claims
+        return self.claims
+
     def _spans(self, items: list[tuple[int, str]]) -> list[tuple[int, int]]:
         """(start, end) in the text of each record of `items` ((item index, employee), in file order)."""
         if self.starts is not None:
@@ -260,6 +300,16 @@ class StaffScan:
         return spans
 
 
+def _numbered(text: str, employees: list[str]) -> dict[str, int]:
+    """{employee: record index} of the numbers the scan found, in file order; nobody may be listed twice
+    (the loader's own check decides, as in a full load)."""
+    numbered = dict(zip(employees, range(len(employees)), strict=True))
+    if len(numbered) != len(employees):
+        _give_up_on(checks.staff_listed_twice(ParsedFile(path=Path(STAFF_FILE), display=STAFF_FILE, text=text),
+                                              employees))
+    return numbered
+
+
 # ---------------------------------------------------------------------- the session
 class PartialSession:
     """Loads several revisions partially, sharing every file (and model) whose content is the same."""
@@ -271,11 +321,14 @@ class PartialSession:
         self.models: dict[tuple[str, str, type], Any] = {}
         self.staff: dict[str, StaffScan] = {}
 
-    def load(self, files: dict[str, str], schools: set[str], extra_people: frozenset[str] = frozenset()) -> \
-            Repository | None:
-        """A Repository of `files` ({path: content key}) reading only `schools`' grants files, or None."""
+    def load(self, files: dict[str, str], schools: set[str], extra_people: frozenset[str] = frozenset(),
+             *, github_folder: bool = False) -> Repository | None:
+        """A Repository of `files` ({path: content key}) reading only `schools`' grants files, or None.
+
+        `files` may hold .github/CODEOWNERS; `github_folder`: the revision has a .github folder.
+        """
         try:
-            return _PartialLoad(self, files, schools, set(extra_people)).run()
+            return _PartialLoad(self, files, schools, set(extra_people), github_folder).run()
         except (_Unusable, OSError):
             return None
 
@@ -314,8 +367,10 @@ class PartialSession:
 
 
 class _PartialLoad:
-    def __init__(self, session: PartialSession, files: dict[str, str], schools: set[str], people: set[str]):
+    def __init__(self, session: PartialSession, files: dict[str, str], schools: set[str], people: set[str],
+                 github_folder: bool):
         self.session = session
+        self.github_folder = github_folder
         self.files = files
         self.schools = schools
         self.people = people
@@ -326,7 +381,14 @@ class _PartialLoad:
         self._district_and_groups()
         self._grants()
         self._staff()
+        self._records()
+        self._codeowners()
         return self.repo
+
+    def _codeowners(self) -> None:
+        key = self.files.get(CODEOWNERS_PATH)
+        self.repo.codeowners = Codeowners.of(None if key is None else self.session.store.read(key),
+                                             self.github_folder)
 
     def _model(self, path: str, model: type[M]) -> M:
         parsed, found = self.session.model(path, self.files[path], model)
@@ -337,10 +399,9 @@ class _PartialLoad:
         repo = self.repo
         if CATEGORIES_FILE not in self.files or POLICY_FILE not in self.files:
             raise _Unusable("roles/ is incomplete")
-        for category in self._model(CATEGORIES_FILE, CategoriesFile).categories:
-            if category.id in repo.categories:
-                raise _Unusable("a category is defined twice")
-            repo.categories[category.id] = category
+        categories = self._model(CATEGORIES_FILE, CategoriesFile)
+        _give_up_on(checks.categories_defined_twice(repo.sources[CATEGORIES_FILE], categories))
+        repo.categories.update((category.id, category) for category in categories.categories)
         repo.policy = self._model(POLICY_FILE, Policy)
         # A cheap prefix test first: the listing holds every file of access/ too (a thousand or more).
         role_files = sorted(p for p in self.files if p.startswith(ROLES_DIR + "/")
@@ -350,8 +411,8 @@ class _PartialLoad:
             if path in {CATEGORIES_FILE, POLICY_FILE}:
                 continue
             role = self._model(path, Role)
-            if PurePosixPath(path).stem != role.id or role.id in repo.roles or role.category not in repo.categories:
-                raise _Unusable(f"{path} has a problem a full load reports")
+            _give_up_on(checks.role_problems(repo.sources[path], role, PurePosixPath(path).stem, repo.roles,
+                                             repo.categories))
             repo.roles[role.id] = role
             repo.role_sources[role.id] = repo.sources[path]
 
@@ -360,16 +421,12 @@ class _PartialLoad:
         if DISTRICT_FILE not in self.files:
             raise _Unusable("no district file")
         district = self._model(DISTRICT_FILE, DistrictFile)
-        codes = [s.code for s in district.schools] + [o.code for o in district.offices]
-        clusters = {c.id for c in district.clusters}
-        if len(set(codes)) != len(codes) or any(s.cluster not in clusters for s in district.schools):
-            raise _Unusable("the district file has a problem a full load reports")
+        _give_up_on(checks.district_problems(repo.sources[DISTRICT_FILE], district))
         repo.district = district
         if GROUPS_FILE in self.files:
-            for group in self._model(GROUPS_FILE, GroupsFile).groups:
-                if group.id in repo.groups:
-                    raise _Unusable("a group is defined twice")
-                repo.groups[group.id] = group
+            groups = self._model(GROUPS_FILE, GroupsFile)
+            _give_up_on(checks.groups_defined_twice(repo.sources[GROUPS_FILE], groups))
+            repo.groups.update((group.id, group) for group in groups.groups)
 
     def _grants(self) -> None:
         """Schools then offices, each in folder order: the order of a full load (first access wins)."""
@@ -386,8 +443,7 @@ class _PartialLoad:
             known = repo.schools if kind is LocationKind.school else repo.offices
             for code, path in sorted(found[folder]):
                 model = self._model(path, GrantsFile)
-                if model.location != code or model.location not in known:
-                    raise _Unusable(f"{path} has a problem a full load reports")
+                _give_up_on(checks.grants_location_problems(repo.sources[path], model, kind, code, known))
                 repo.grants[code] = GrantsRecord(kind, code, repo.sources[path], model)
 
     def _staff(self) -> None:
@@ -408,8 +464,40 @@ class _PartialLoad:
             if member is not None:
                 repo.staff[employee] = member
                 repo.staff_index[employee] = scan.by_employee[employee]
+        self._logins_complete(scan)
         repo.sources[STAFF_FILE] = ParsedFile(path=self.session.root / STAFF_FILE, display=STAFF_FILE,
                                               text=scan.text)
+
+
+    def _logins_complete(self, scan: StaffScan) -> None:
+        """Every record claiming the Git username of a record read is read too, else _Unusable: who
+        approves (a login two records claim is nobody's) then reads the same as on a full load."""
+        read: dict[str, int] = {}
+        for member in self.repo.staff.values():
+            if member.git_username:
+                login = member.git_username.lower()
+                read[login] = read.get(login, 0) + 1
+        if not read:
+            return
+        claims = scan.login_claims()
+        if any(claims.get(login, 0) != count for login, count in read.items()):
+            raise _Unusable("a Git username claimed by a record the partial load does not read")
+
+    def _records(self) -> None:
+        """The review files of the loaded schools and the stored login file, as this revision holds them.
+
+        Reviews are parsed here (a change touches few schools); their problems are kept as the full
+        load keeps them, for the rules to report. The login file is read on first use."""
+        store = self.session.store
+        reviews = sorted((path, key) for path, key in self.files.items()
+                         if "/reviews/" in path and review_school(path) in self.schools)
+        store.prefetch([key for _, key in reviews])
+        parsed = [parse_bytes(store.read(key), self.session.root / path, path) for path, key in reviews]
+        logins_key = self.files.get(LOGINS_FILE)
+        logins: Path | bytes | None = None
+        if logins_key is not None:
+            logins = store.worktree_path(logins_key) or store.read(logins_key)
+        self.repo.records = RevisionRecords(collect_reviews(parsed), logins)
 
 
 # ---------------------------------------------------------------------- reach of wide grants

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from rolebook.output.site.generate import KINDS, SiteError, generate_site
 from rolebook.output.site.mkdocs_runner import MkDocsFailed, run_mkdocs
-from rolebook.output.site.records import last_logins, last_review
 
 
 def build_site(repo_root: Path, kind: str, out_dir: Path | None = None, site_dir: Path | None = None,
@@ -21,5 +20,4 @@ def build_site(repo_root: Path, kind: str, out_dir: Path | None = None, site_dir
     return run_mkdocs(config)
 
 
-__all__ = ["KINDS", "MkDocsFailed", "SiteError", "build_site", "generate_site", "last_logins", "last_review",
-           "run_mkdocs"]
+__all__ = ["KINDS", "MkDocsFailed", "SiteError", "build_site", "generate_site", "run_mkdocs"]

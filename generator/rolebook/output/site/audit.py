@@ -14,12 +14,13 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from rolebook.facts.applied import LiveRecord, reached_live
 from rolebook.facts.history import Commit, History
 from rolebook.facts.resolve import Access, by_employee, by_location, effective_access
+from rolebook.facts.review_status import ReviewStanding, review_standings
 from rolebook.loading import Repository
 from rolebook.model.files import HRStatus, LocationKind, SchoolLevel
 from rolebook.model.findings import Finding, Severity
-from rolebook.output.site.records import Review, last_logins, last_review, review_due
 from rolebook.policy.check import Report, run_rules
 
 EXPORT_HEADER = (
@@ -67,8 +68,8 @@ class AuditData:
     history: History
     report: Report
     accesses: list[Access]
-    logins: dict[str, dt.date]
-    reviews: dict[str, Review | None]
+    # Each school's review standing: the validator's own answer (RB704), from the repository's reviews.
+    reviews: dict[str, ReviewStanding]
 
     def __post_init__(self) -> None:
         self.by_location = by_location(self.accesses)
@@ -83,6 +84,11 @@ class AuditData:
                     self.findings_of[(finding.location, finding.employee)].append(finding)
 
         self.role_names = {role_id: role.name for role_id, role in self.repo.roles.items()}
+        stored = self.repo.logins
+        self.logins = {employee: when.date() for employee, when in stored.last_login_anywhere.items()}
+        # A report row's Last Login when there is none: never logged in, or unknown and why.
+        self.no_login = "never" if stored.present and not stored.errors else NO_VALUE
+        self.login_note = login_note(self.repo)
         self._person_cells: dict[str, tuple[str, str, str]] = {}
         self._commit_cells: dict[str, tuple[str, int | None, str | None, str, str]] = {}
         # (grants file's code, index) -> the cells of a grant that reaches many locations.
@@ -114,6 +120,11 @@ class AuditData:
         return cells
 
     @cached_property
+    def live(self) -> LiveRecord:
+        """When each commit's content reached a live system (`rolebook apply`'s records in Git notes)."""
+        return reached_live(self.repo.root)
+
+    @cached_property
     def by_employee(self) -> dict[str, list[Access]]:
         """Only the dashboard and the person index need this: worked out when they run, which at district
         scale is while the reports are rendered in other processes (see site/render.py)."""
@@ -131,14 +142,21 @@ class AuditData:
 
 
 def collect(repo: Repository, today: dt.date, built_at: dt.datetime, history: History) -> AuditData:
-    root = repo.root
-    reviews: dict[str, Review | None] = {}
-    for code in [*repo.schools, *repo.offices]:
-        kind = "schools" if code in repo.schools else "offices"
-        reviews[code] = last_review(root, f"access/{kind}/{code}")
     return AuditData(repo=repo, today=today, built_at=built_at, history=history,
-                     report=run_rules(repo, today), accesses=effective_access(repo), logins=last_logins(root),
-                     reviews=reviews)
+                     report=run_rules(repo, today), accesses=effective_access(repo),
+                     reviews=review_standings(repo, today))
+
+
+def login_note(repo: Repository) -> str | None:
+    """What the Last Login column cannot say by itself: no login data, or login data that cannot be read."""
+    stored = repo.logins
+    if not stored.present:
+        return "no login data imported (`rolebook logins import`)"
+    if stored.errors:
+        problem = stored.errors[0]
+        return (f"unknown: the login data cannot be read ({problem.file}:{problem.line}: {problem.message}); "
+                f"{problem.hint}")
+    return None
 
 
 def status_of(expires: dt.date | None, today: dt.date) -> str:
@@ -204,7 +222,7 @@ def grant_cells(data: AuditData, accesses: list[Access]) -> GrantCells:
         employee, last_name, first_name,
         [(r, role_names.get(r, r)) for r in role_ids],
         status_of(expires, data.today),
-        login.isoformat() if login else NO_VALUE,
+        login.isoformat() if login else data.no_login,
         staff_type,
         expires.isoformat() if expires else "never",
         "direct" if first.via == "direct" else how_label(data.repo, first),
@@ -259,18 +277,37 @@ def location_header(data: AuditData, code: str) -> dict[str, Any]:
     office = repo.offices.get(code)
     cluster_id = school.cluster if school else (office.cluster if office else None)
     cluster = repo.clusters.get(cluster_id) if cluster_id else None
-    review = data.reviews.get(code)
-    due = review_due(review, repo.policy.review_interval_months, data.today)
+    standing = data.reviews.get(code)  # None for an office: offices are not reviewed
     return {
         "code": code, "name": repo.location_name(code), "kind": "school" if school else "office",
         "level": school.level.value if school else None, "enrollment": school.enrollment if school else None,
         "cluster": cluster.name if cluster else None, "cluster_id": cluster.id if cluster else None,
-        "review": review, "review_overdue": due is not None and code in repo.schools,
+        "review": standing if standing is not None and not standing.never_reviewed else None,
+        "review_overdue": standing is not None and standing.overdue, "login_note": data.login_note,
         "findings": data.findings_at.get(code, []),
         "errors": sum(1 for f in data.findings_at.get(code, []) if f.severity is Severity.error),
         "warnings": sum(1 for f in data.findings_at.get(code, []) if f.severity is Severity.warning),
         "grants_file": f"{data.location_dir(code)}/grants.yaml",
+        "live_on": live_on(data, code),
     }
+
+
+def live_on(data: AuditData, code: str) -> dict[str, str]:
+    """employee -> when their access here reached the live system (the latest of their grants here), or
+    "not yet" when a grant of theirs here has not; empty when no apply run is on record."""
+    if not data.live.reached:
+        return {}
+    found: dict[str, str] = {}
+    seen: set[tuple[str, int]] = set()
+    for access in data.by_location.get(code, []):
+        if (access.source.code, access.index) in seen:
+            continue
+        seen.add((access.source.code, access.index))
+        commit = data.history.introduced(access.source.file, access.employee)
+        when = data.live.when(commit.sha) if commit is not None else None
+        before = found.get(access.employee, "")
+        found[access.employee] = "not yet" if when is None or before == "not yet" else max(before, when[:10])
+    return found
 
 
 def export_preamble(data: AuditData, header: dict[str, Any]) -> list[tuple[str, str]]:
@@ -292,12 +329,8 @@ def dashboard(data: AuditData) -> dict[str, Any]:
         header = location_header(data, code)
         if header["errors"]:
             errors.append(header)
-    overdue = []
-    for code in repo.schools:
-        review = data.reviews.get(code)
-        due = review_due(review, repo.policy.review_interval_months, data.today)
-        if due is not None:
-            overdue.append({"code": code, "name": repo.location_name(code), "review": review, "due": due})
+    overdue = [{"code": code, "name": standing.name, "review": None if standing.never_reviewed else standing,
+                "due": standing.due_on} for code, standing in data.reviews.items() if standing.overdue]
     leavers = []
     for employee, accesses in sorted(data.by_employee.items()):
         person = repo.staff.get(employee)
@@ -322,7 +355,7 @@ def dashboard(data: AuditData) -> dict[str, Any]:
     expiring.sort(key=lambda e: (e["expires"], e["location"], e["employee"]))
     return {"errors": errors, "overdue": overdue, "leavers": leavers, "expiring": expiring,
             "feed": [feed_item(repo, c) for c in data.history.commits[:FEED_LENGTH]],
-            "counts": data.report.counts()}
+            "counts": data.report.counts(), "login_note": data.login_note}
 
 
 def feed_item(repo: Repository, commit: Commit) -> dict[str, Any]:

@@ -14,6 +14,7 @@ Theme templates are never copied into the site, so a fragment only ever reaches 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import multiprocessing
 import os
@@ -29,14 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from rolebook.facts.history import read_history
 from rolebook.infra.gcpause import collector_paused, keep_loaded
 from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.output.site import audit, guide, report
 from rolebook.output.site.exports import write_exports
-from rolebook.output.site.markup import md, prose, title
+from rolebook.output.site.markup import prose, title
+from rolebook.output.templates import html_environment
 
 KINDS = ("public", "internal")
 SITE_DIR = "site"
@@ -46,6 +48,12 @@ REPORT_TEMPLATE = "rolebook-report.html"
 PARALLEL_FROM = 60  # locations: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
 REQUEST_GUIDE = "guides/how-to-request.md"
+DEFAULT_SITE_NAME = "Rolebook"  # mkdocs.yml's site_name as the template ships it: the organisation's name wins
+ISSUE_FORM = ".github/ISSUE_TEMPLATE/access-request.yml"  # the Access request form, a GitHub issue form
+# Where a hand-written page says how to reach the request form: the link, or what to do without one.
+REQUEST_FORM_MARKER = "<!-- rolebook:request-form -->"
+# Pages of site/ written for the project's developers, never published (the benchmark writes this one).
+UNPUBLISHED_PAGES = frozenset({"benchmark.md"})
 
 
 class SiteError(Exception):
@@ -80,12 +88,8 @@ class Pages:
 
 
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("rolebook", "templates/site"), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        auto_reload=False,  # one build: no need to look at each template's file again on every use
-    )
-    env.filters["md"] = md
+    """The site's HTML environment (rolebook.output.templates), with the pages' titles, prose and links."""
+    env = html_environment()
     env.filters["title"] = title
     env.filters["prose"] = prose
     env.globals["link"] = link
@@ -149,10 +153,12 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
     env = environment()
     extra_setting = settings.get("extra")
     extra: dict[str, Any] = extra_setting if isinstance(extra_setting, dict) else {}
-    request_form = str(extra.get("request_form_url") or "").strip()
-    repo_url = str(settings.get("repo_url") or "").rstrip("/")
+    repo_url = str(settings.get("repo_url") or "").strip().rstrip("/")
+    request_form = request_form_url(repo_root, extra, repo_url)
+    site_name = district_name(repo_root, settings)
     common = {"kind": kind, "request_form": request_form, "repo_url": repo_url, "today": today,
-              "built_at": built_at}
+              "built_at": built_at, "site_name": site_name}
+    _fill_request_form(env, staging, common)  # only the hand-written pages are there yet
 
     if kind == "public":
         repo = load_catalog(repo_root)
@@ -168,7 +174,7 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
         data = audit.collect(repo, today, built_at, history)
         nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label})
     if not pages.exists("index.md"):
-        pages.write("index.md", env.get_template("index.md.j2").render(**common))
+        pages.write("index.md", env.get_template("site/index.md.j2").render(**common))
 
     docs = out_dir / "docs"
     theme = out_dir / THEME_DIR
@@ -176,7 +182,42 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
         shutil.rmtree(folder, ignore_errors=True)
         staged.rename(folder)
     return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra,
-                         custom_theme=kind == "internal")
+                         custom_theme=kind == "internal", site_name=site_name)
+
+
+def district_name(repo_root: Path, settings: dict[str, Any]) -> str:
+    """The name every page's header and title carry: mkdocs.yml's site_name when the district set one,
+    otherwise the organisation's name in access/district.yaml (its `organisation:` block, never people)."""
+    configured = str(settings.get("site_name") or "").strip()
+    if configured and configured != DEFAULT_SITE_NAME:
+        return configured
+    try:
+        return guide.organisation_name(repo_root) or configured or DEFAULT_SITE_NAME
+    except ValueError as exc:
+        raise SiteError(f"{exc}\n    the site takes the organisation's name from this file; fix it, or set "
+                        f"site_name in {CONFIG_FILE}") from None
+
+
+def request_form_url(repo_root: Path, extra: dict[str, Any], repo_url: str) -> str:
+    """The Access request form's address: mkdocs.yml's extra.request_form_url, or, when the repository
+    has the issue form and mkdocs.yml names the repository (repo_url), GitHub's address for that form.
+    Empty when neither is known: the pages then say how to request without it."""
+    configured = str(extra.get("request_form_url") or "").strip()
+    if configured:
+        return configured
+    if repo_url and (repo_root / ISSUE_FORM).is_file():
+        return f"{repo_url}/issues/new?template={posixpath.basename(ISSUE_FORM)}"
+    return ""
+
+
+def _fill_request_form(env: Environment, docs: Path, common: dict[str, Any]) -> None:
+    """Replace the request-form marker of the hand-written pages with the link, or the way without one."""
+    for path in docs.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if REQUEST_FORM_MARKER in text:
+            page = path.relative_to(docs).as_posix()
+            sentence = env.get_template("site/guide/request-form.md.j2").render(**common, page=page).strip()
+            path.write_text(text.replace(REQUEST_FORM_MARKER, sentence), encoding="utf-8")
 
 
 def pages_in(docs: Path) -> Callable[[str], bool]:
@@ -188,16 +229,18 @@ def _copy_static(repo_root: Path, docs: Path) -> None:
     assets = resources.files("rolebook") / "assets"
     with resources.as_file(assets) as folder:
         shutil.copytree(folder, docs / "assets", dirs_exist_ok=True)
-    if (repo_root / SITE_DIR).is_dir():
-        shutil.copytree(repo_root / SITE_DIR, docs, dirs_exist_ok=True)
+    source = repo_root / SITE_DIR
+    if source.is_dir():
+        shutil.copytree(source, docs, dirs_exist_ok=True, ignore=lambda folder, names: [
+            name for name in names if Path(folder) == source and name in UNPUBLISHED_PAGES])
 
 
 def _render_guide(env: Environment, pages: Pages, repo: Repository, groups: dict[str, str],
                   common: dict[str, Any]) -> None:
     sections = guide.guide_sections(repo, groups)
     request_link = common["request_form"] or None
-    role_template = env.get_template("guide/role.md.j2")
-    pages.write("roles/index.md", env.get_template("guide/roles.md.j2").render(
+    role_template = env.get_template("site/guide/role.md.j2")
+    pages.write("roles/index.md", env.get_template("site/guide/roles.md.j2").render(
         **common, sections=sections, page="roles/index.md", request_link=request_link,
         request_guide=REQUEST_GUIDE))
     for section in sections:
@@ -207,9 +250,9 @@ def _render_guide(env: Environment, pages: Pages, repo: Repository, groups: dict
                 **common, role=role, section=section, page=page, request_link=request_link,
                 request_guide=REQUEST_GUIDE))
     rules = guide.rule_views(repo)
-    pages.write("rules/index.md", env.get_template("guide/rules.md.j2").render(**common, rules=rules,
+    pages.write("rules/index.md", env.get_template("site/guide/rules.md.j2").render(**common, rules=rules,
                                                                              page="rules/index.md"))
-    rule_template = env.get_template("guide/rule.md.j2")
+    rule_template = env.get_template("site/guide/rule.md.j2")
     for rule in rules:
         page = f"rules/{rule['code']}.md"
         pages.write(page, rule_template.render(**common, rule=rule, page=page))
@@ -242,17 +285,17 @@ def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData,
         schools = [headers[s.code] for s in repo.schools.values() if s.cluster == cluster.id]
         page = f"audit/districts/{cluster.id}.md"
         clusters.append({"cluster": cluster, "page": page, "schools": schools})
-        pages.write(page, env.get_template("audit/district.md.j2").render(
+        pages.write(page, env.get_template("site/audit/district.md.j2").render(
             **common, page=page, cluster=cluster, schools=schools, href=href))
     offices = [headers[code] for code in repo.offices]
-    pages.write("audit/locations.md", env.get_template("audit/locations.md.j2").render(
+    pages.write("audit/locations.md", env.get_template("site/audit/locations.md.j2").render(
         **common, page="audit/locations.md", clusters=clusters, offices=offices, href=href))
-    pages.write("audit/index.md", env.get_template("audit/dashboard.md.j2").render(
+    pages.write("audit/index.md", env.get_template("site/audit/dashboard.md.j2").render(
         **common, page="audit/index.md", board=audit.dashboard(data), href=href))
     with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
         people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
         pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
-    pages.write("audit/people.md", env.get_template("audit/people.md.j2").render(
+    pages.write("audit/people.md", env.get_template("site/audit/people.md.j2").render(
         **common, page="audit/people.md"))
     return clusters
 
@@ -270,8 +313,8 @@ class LocationJob:
     def render(self, codes: list[str]) -> None:
         """Each location's report page, its tables (a theme fragment) and its CSV and XLSX downloads."""
         data, pages, common = self.data, self.pages, self.common
-        location_template = self.env.get_template("audit/location.md.j2")
-        report_template = self.env.get_template("audit/report.html.j2")
+        location_template = self.env.get_template("site/audit/location.md.j2")
+        report_template = self.env.get_template("site/audit/report.html.j2")
         escaped = report.EscapedText()  # shared by the reports: most values recur from school to school
         for code in codes:
             folder = "schools" if code in data.repo.schools else "offices"
@@ -326,7 +369,7 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
 
 
 def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
-                  nav_extra: list[Any], custom_theme: bool = False) -> Path:
+                  nav_extra: list[Any], custom_theme: bool = False, site_name: str = DEFAULT_SITE_NAME) -> Path:
     nav: list[Any] = []
     if exists("index.md"):
         nav.append({"Home": "index.md"})
@@ -335,9 +378,17 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
     if guides:
         nav.append({"How to": guides})
     nav.append({"Policy rules": "rules/index.md"})
+    # For a district taking Rolebook on: adopting it, and the GitHub settings the gate relies on.
+    district = [{title: page} for title, page in (("Adopt Rolebook", "adopt.md"), ("GitHub setup", "setup.md"))
+                if exists(page)]
+    if district:
+        nav.append({"For the district": district})
     nav.extend(nav_extra)
     config: dict[str, object] = {
         "INHERIT": os.path.relpath(repo_root / CONFIG_FILE, out_dir),
+        "site_name": html.escape(site_name),  # the theme prints it unescaped, as it does page titles
+        # The docs are generated: an "edit this page" link to the repository would lead nowhere.
+        "edit_uri": "",
         "docs_dir": "docs",
         "site_dir": os.path.relpath(site_dir.resolve(), out_dir),
         "nav": nav,

@@ -1,7 +1,7 @@
 """The public role guide's data: roles as the guide groups them, who approves each, the policy rules.
 
-The public build reads roles/ and the names of reviewer groups, nothing else: the staff directory and the
-grants are never opened, so no personal data can reach the public site.
+The public build reads roles/, the names of reviewer groups and the organisation's name, nothing else:
+the staff directory and the grants are never opened, so no personal data can reach the public site.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 from rolebook.facts.catalog import ordered_roles, role_record
 from rolebook.loading import Repository
-from rolebook.loading.repository import GROUPS_FILE
 from rolebook.loading.yamlfile import read_yaml
 from rolebook.model.files import LocationKind, Role
 from rolebook.output.site.markup import rule_doc_blocks
+from rolebook.paths import DISTRICT_FILE, GROUPS_FILE
 from rolebook.policy.rules import all_rules
 
 LEVEL_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High"}
@@ -32,6 +32,21 @@ def group_names(root: Path) -> dict[str, str]:
         if isinstance(group, dict) and isinstance(group.get("id"), str) and isinstance(group.get("name"), str):
             names[group["id"]] = group["name"]
     return names
+
+
+def organisation_name(root: Path) -> str | None:
+    """The organisation's name from access/district.yaml, or None when the file is not there.
+
+    Only the `organisation:` block is looked at: schools and offices are read by the full load alone."""
+    path = root / DISTRICT_FILE
+    if not path.is_file():
+        return None
+    parsed = read_yaml(path, DISTRICT_FILE)
+    if parsed.errors:
+        raise ValueError(parsed.errors[0].format())
+    organisation = parsed.data.get("organisation") if isinstance(parsed.data, dict) else None
+    name = organisation.get("name") if isinstance(organisation, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
 
 
 def approvers(repo: Repository, role: Role, groups: dict[str, str]) -> list[str]:
@@ -80,7 +95,13 @@ def rule_views(repo: Repository) -> list[dict[str, Any]]:
         views.append({
             "code": rule.code, "name": getattr(rule, "name", rule.code), "severity": default,
             "effective": effective, "summary": getattr(rule, "summary", ""),
-            "sources": list(getattr(rule, "sources", ())), "local": getattr(rule, "local", True),
-            "blocks": rule_doc_blocks(rule.doc()), "page": f"{rule.code}.md",
+            "sources": [source_name(repo, code) for code in getattr(rule, "sources", ())],
+            "local": getattr(rule, "local", True),
+            "blocks": rule_doc_blocks(rule.doc(), rule), "page": f"{rule.code}.md",
         })
     return views
+
+
+def source_name(repo: Repository, code: str) -> str:
+    """A source document's name as policy.yaml gives it (`source_documents`); an unnamed code as itself."""
+    return repo.policy.source_documents.get(code) or f"document {code}"

@@ -1,7 +1,9 @@
-"""Escaping for the two places data lands in a page: Markdown text and page titles; rule docs as HTML.
+"""What the site's pages need beyond Markdown text (`md`, rolebook.output.markdown_text): page titles,
+rule docs' prose as HTML, and rule docs split into prose and examples.
 
-HTML is escaped by Jinja's autoescape. Markdown text also needs its own punctuation escaped, or a name
-such as `[x](javascript:...)` would become a link.
+HTML is escaped by Jinja's autoescape. The examples are read by the one parser of rule examples
+(rolebook.policy.rules.examples), the one the tests run them with: a page shows no example the tests
+do not run.
 """
 
 from __future__ import annotations
@@ -9,23 +11,19 @@ from __future__ import annotations
 import html
 import json
 import re
-import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markupsafe import Markup
 
-# Python-Markdown's escapable characters, plus `|` for tables.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+from rolebook.output.templates import site_markdown
+from rolebook.policy.rules.examples import RuleExample, doc_parts
+
 CODE_SPAN = re.compile(r"``(.+?)``|`([^`]+)`")
-EXAMPLE = re.compile(r"^(\s*)\.\.\s+rule-example::\s*(\w+)\s*(.*)$")
-OPTION = re.compile(r"^:([\w-]+):\s*(.*)$")
 
 
 def md(value: object) -> Markup:
     """Text for a Markdown context: shows exactly as written, never as markup."""
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())  # one line: a newline could start a Markdown block
-    return Markup(html.escape(MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False))  # noqa: S704 - escaped on this line
+    return site_markdown(value)
 
 
 def title(value: object) -> Markup:
@@ -50,7 +48,6 @@ class DocBlock:
     text: str = ""
     outcome: str = ""  # "fail" or "pass"
     caption: str = ""
-    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def fence(self) -> str:
@@ -59,35 +56,16 @@ class DocBlock:
         return "`" * max(3, longest + 1)
 
 
-def rule_doc_blocks(doc: str) -> list[DocBlock]:
-    """Split a rule's docstring into prose and `.. rule-example:: fail|pass` blocks (indented bodies)."""
+def rule_doc_blocks(doc: str, rule: type | None = None) -> list[DocBlock]:
+    """A rule's docstring as prose and `.. rule-example:: fail|pass` blocks, in order.
+
+    An example that cannot be read (an unknown kind, bad YAML) is an ExampleError naming `rule`'s
+    source file and line.
+    """
     blocks: list[DocBlock] = []
-    prose_lines: list[str] = []
-    lines = doc.splitlines()
-    i = 0
-    while i < len(lines):
-        match = EXAMPLE.match(lines[i])
-        if not match:
-            prose_lines.append(lines[i])
-            i += 1
-            continue
-        if "\n".join(prose_lines).strip():
-            blocks.append(DocBlock("text", "\n".join(prose_lines).strip()))
-        prose_lines = []
-        indent = len(match.group(1))
-        body: list[str] = []
-        i += 1
-        while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent):
-            body.append(lines[i])
-            i += 1
-        body_lines = textwrap.dedent("\n".join(body)).splitlines()
-        options: dict[str, str] = {}
-        while body_lines and (not body_lines[0].strip() or OPTION.match(body_lines[0])):
-            if option := OPTION.match(body_lines[0]):
-                options[option.group(1)] = option.group(2)
-            body_lines.pop(0)
-        blocks.append(DocBlock("example", "\n".join(body_lines).strip("\n"), outcome=match.group(2).lower(),
-                               caption=match.group(3).strip(), options=options))
-    if "\n".join(prose_lines).strip():
-        blocks.append(DocBlock("text", "\n".join(prose_lines).strip()))
+    for part in doc_parts(doc, rule):
+        if isinstance(part, RuleExample):
+            blocks.append(DocBlock("example", part.source.strip("\n"), outcome=part.kind, caption=part.title))
+        elif part.strip():
+            blocks.append(DocBlock("text", part.strip()))
     return blocks

@@ -6,6 +6,7 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Collection, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from itertools import chain, compress, count
 from operator import attrgetter
@@ -17,6 +18,35 @@ from rolebook.model.files import Grant
 from rolebook.model.findings import Finding, Severity
 
 REGISTRY: dict[str, type[Rule]] = {}
+
+
+class Need(StrEnum):
+    """The data a rule's findings depend on, declared on the rule (`Rule.needs`).
+
+    Pull-request mode reads what the selected rules declare, and nothing decides it by rule code:
+    `rolebook.policy.pull_request` loads the changed locations, then adds, or falls back to a full
+    load, for what a rule needs beyond them.
+    """
+
+    # The changed locations' grants files, everything district-wide, and the records of the people
+    # those files name: a finding at a location depends on nothing else (the default).
+    CHANGED_LOCATIONS = "changed-locations"
+    # Only the district-wide files (roles/, the district, groups, the staff directory): a change to
+    # locations' files alone cannot change these findings.
+    DIRECTORY = "directory"
+    # Every grants file naming the people the change involves (a person's roles across the district).
+    PEOPLE_EVERYWHERE = "people-everywhere"
+    # Every location's grants file, whatever the change touches.
+    EVERY_LOCATION = "every-location"
+    # .github/CODEOWNERS (read by the loader, `Repository.codeowners`) and each location's approvers, where
+    # the file is expected (a .github folder). A school's line follows the approvers holding access there:
+    # pull-request mode checks the changed schools' lines on its partial load when the file is the same on
+    # both sides and no grant reaching beyond its own school changes; otherwise the full load.
+    CODEOWNERS = "codeowners"
+    # The access-review files of the locations read.
+    REVIEW_RECORDS = "review-records"
+    # The last-login records (access/logins.csv) of the accesses read.
+    LOGIN_RECORDS = "login-records"
 
 
 @dataclass
@@ -169,6 +199,8 @@ class Rule:
     sources: ClassVar[tuple[str, ...]] = ()
     # False for rules that look at the whole district (a change anywhere can break them).
     local: ClassVar[bool] = True
+    # The data its findings depend on (see `Need`); pull-request mode reads what the selected rules need.
+    needs: ClassVar[frozenset[Need]] = frozenset({Need.CHANGED_LOCATIONS})
 
     def __init__(self, context: Context, severity: Severity | None = None):
         self.context = context

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from difflib import get_close_matches
 from itertools import chain
 
 from rolebook.facts.resolve import Access
 from rolebook.loading import GrantsRecord
-from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, POLICY_FILE
 from rolebook.model.files import HRStatus
 from rolebook.model.findings import Finding, Severity
-from rolebook.policy.rules.base import Context, Rule, register
+from rolebook.paths import DISTRICT_FILE, GROUPS_FILE, POLICY_FILE
+from rolebook.policy.rules.base import REGISTRY, Context, Need, Rule, register
 from rolebook.policy.rules.common import person, place, role_name
 
 
@@ -225,6 +226,7 @@ class UnknownGroup(Rule):
     summary = "Every reviewer group named by roles (extra_approval), clusters, offices and policy exists."
     sources = ("000", "001")
     local = False
+    needs = frozenset({Need.DIRECTORY})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
@@ -290,6 +292,7 @@ class UnknownGroupMember(Rule):
     summary = "Every member of a reviewer group is in the staff directory and has not left."
     sources = ("000", "002")
     local = False
+    needs = frozenset({Need.DIRECTORY})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
@@ -385,3 +388,49 @@ class NonCombinableRole(Rule):
                     f"{others} at {place(repo, location)}",
                     f"remove {role.name}, or remove the other roles at this location",
                     location=location, employee=employee, key=(employee, location, role_id))
+
+
+@register
+class UnknownRuleCode(Rule):
+    """Every rule code under `rules:` in `roles/policy.yaml` is a rule's.
+
+    Why: `rules:` is where the district changes a rule's severity or turns it off, in one place. A
+    code no rule has (a slip such as `RB7O4`, or a rule renumbered since) changes nothing, while the
+    file says the district decided otherwise: the setting looks in force and is not.
+
+    Fix: correct the code to one of those `rolebook rules` lists, or delete the entry.
+
+    .. rule-example:: fail
+       roles/policy.yaml: |
+         approver_roles: [principal]
+         rules:
+           RB999: {severity: "off"}
+
+    .. rule-example:: pass
+       roles/policy.yaml: |
+         approver_roles: [principal]
+         rules:
+           RB402: {severity: "off"}
+    """
+
+    code = "RB507"
+    name = "unknown-rule-code"
+    severity = Severity.error
+    summary = "Every code under rules: in roles/policy.yaml names a rule that exists."
+    sources = ("000",)
+    needs = frozenset({Need.DIRECTORY})
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        unknown = [code for code in repo.policy.rules if code not in REGISTRY]
+        if not unknown:
+            return
+        known = sorted(REGISTRY)
+        for code in unknown:
+            close = get_close_matches(code.upper(), known, n=1, cutoff=0.6)
+            guess = f"did you mean {close[0]}? " if close else ""
+            yield self.finding(
+                POLICY_FILE, repo.locate(POLICY_FILE, ("rules", code)),
+                f"rules: names {code}, which is not a rule's code, so its setting does nothing",
+                f"{guess}use one of the codes `rolebook rules` lists ({', '.join(known)}), or delete the entry",
+                key=(code,))

@@ -10,10 +10,10 @@ from operator import attrgetter
 
 from rolebook.facts.resolve import Access
 from rolebook.loading import GrantsRecord
-from rolebook.loading.repository import POLICY_FILE
 from rolebook.model.files import ClusterScope, Grant, LocationKind
 from rolebook.model.findings import Finding, Severity
-from rolebook.policy.rules.base import Context, Rule, register
+from rolebook.paths import POLICY_FILE
+from rolebook.policy.rules.base import Context, Need, Rule, register
 from rolebook.policy.rules.common import is_live, person, place, role_name
 
 
@@ -403,6 +403,7 @@ class ForbiddenCombination(Rule):
     severity = Severity.error
     summary = "Nobody holds a combination listed in policy.forbidden_combinations (separation of duties)."
     sources = ("002",)
+    needs = frozenset({Need.CHANGED_LOCATIONS, Need.PEOPLE_EVERYWHERE})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo

@@ -8,10 +8,10 @@ from itertools import islice
 from typing import cast
 
 from rolebook.loading import GrantsRecord, Repository
-from rolebook.loading.repository import DISTRICT_FILE, GROUPS_FILE, STAFF_FILE
 from rolebook.model.files import GrantStatus, HRStatus, LocationKind, Role, School, SchoolLevel
 from rolebook.model.findings import Finding, Severity
-from rolebook.policy.rules.base import Context, Rule, register
+from rolebook.paths import DISTRICT_FILE, GROUPS_FILE, STAFF_FILE
+from rolebook.policy.rules.base import Context, Need, Rule, register
 from rolebook.policy.rules.common import is_live, person, plural, role_name
 
 # in file order. A dict keeps the first seat of each person in one `setdefault`; where exactly the seat is
@@ -500,6 +500,7 @@ class AccessAdministrators(Rule):
     summary = "At least policy.minimum_access_administrators (3) access administrators, each able to act."
     sources = ("002",)
     local = False
+    needs = frozenset({Need.DIRECTORY})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo

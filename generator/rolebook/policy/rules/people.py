@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from operator import attrgetter
 
-from rolebook.loading.repository import STAFF_FILE
 from rolebook.model.files import HRStatus
 from rolebook.model.findings import Finding, Severity
-from rolebook.policy.rules.base import Context, Rule, register
+from rolebook.paths import STAFF_FILE
+from rolebook.policy.rules.base import Context, Need, Rule, register
 from rolebook.policy.rules.common import person, place
 
 
@@ -379,6 +379,7 @@ class GenericAccount(Rule):
     summary = "No generic, shared, guest or test accounts (names and Git usernames)."
     sources = ("002",)
     local = False
+    needs = frozenset({Need.DIRECTORY})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
@@ -468,6 +469,7 @@ class ContractorDetails(Rule):
     summary = "A contractor has a sponsor (a current staff member) and a contract end date."
     sources = ("002",)
     local = False
+    needs = frozenset({Need.DIRECTORY})
 
     def check(self) -> Iterable[Finding]:
         repo = self.context.repo
@@ -572,3 +574,84 @@ class GrantOutlivesContract(Rule):
                     f"Contractor {person(repo, grant.employee)}'s grant at {place(repo, record.code)} {until}, "
                     f"after the contract ends on {member.contract_end.isoformat()}",
                     f"set expires: {member.contract_end.isoformat()} (or earlier)", "expires")
+
+
+@register
+class SharedGitUsername(Rule):
+    """No two people claim the same Git host login.
+
+    Why: an approval on a pull request is a person's signature only if the login maps to exactly one
+    person. GitHub logins ignore case, so `Pat-Park` and `pat-park` are one account: two staff records
+    claiming it would let one person sign in another's name, or make the approval gate pick either. The
+    gate refuses to map such a login to anyone until the records are fixed.
+
+    Fix: keep the login on the record of the person who owns the account and remove it from the other
+    (compare with the account's profile on the Git host).
+
+    .. rule-example:: fail
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+             git_username: Pat-Park
+
+    .. rule-example:: pass
+       access/staff.yaml: |
+         staff:
+           - employee: "10000001"
+             last_name: Park
+             first_name: Pat
+             staff_type: certificated
+             position: Principal
+             hr_status: processed
+             locations: ["100"]
+             git_username: pat-park
+           - employee: "10000003"
+             last_name: Chen
+             first_name: Carl
+             staff_type: certificated
+             position: Teacher
+             hr_status: processed
+             locations: ["100"]
+             git_username: carl-chen
+    """
+
+    code = "RB108"
+    name = "shared-git-username"
+    severity = Severity.error
+    summary = "Each Git host login (case ignored) belongs to one staff record only."
+    sources = ("002",)
+    local = False
+    needs = frozenset({Need.DIRECTORY})
+
+    def check(self) -> Iterable[Finding]:
+        repo = self.context.repo
+        claimed: dict[str, list[str]] = defaultdict(list)
+        for employee, member in repo.staff.items():
+            if member.git_username:
+                claimed[member.git_username.lower()].append(employee)
+        for employees in claimed.values():
+            if len(employees) < 2:
+                continue
+            for employee in employees:
+                others = ", ".join(person(repo, other) for other in employees if other != employee)
+                file, line = repo.staff_line(employee)
+                yield self.finding(
+                    file, line,
+                    f"{person(repo, employee)}'s git_username {repo.staff[employee].git_username!r} is also "
+                    f"claimed by {others} (logins ignore case)",
+                    "keep the login only on the record of the person who owns the account",
+                    employee=employee, key=(employee, "git_username"))

@@ -7,26 +7,21 @@ schools whose review is overdue and accounts nobody uses.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import cast
 
+from rolebook.facts.dormancy import LoginFlag, login_flags
+from rolebook.facts.review_status import overdue_reviews
 from rolebook.facts.reviewers import designated_reviewers, login_index
-from rolebook.hr.logins import LOGINS_FILE, LoginFlag, has_login_data, load_logins, login_flags
-from rolebook.infra import csvio
-from rolebook.loading.repository import DISTRICT_FILE
+from rolebook.loading.records import REVIEW_HINT, LoadedReview, ReviewSet, review_school
 from rolebook.model.findings import Finding, Severity
 from rolebook.model.review import Decision, ReviewStatus, add_months
-from rolebook.policy.rules.base import Context, Rule, register
-from rolebook.reviews import overdue_reviews
-from rolebook.reviews.load import LoadedReview, ReviewSet, load_reviews
+from rolebook.paths import DISTRICT_FILE, LOGINS_FILE
+from rolebook.policy.rules.base import Context, Need, Rule, register
 
 
 def _reviews(context: Context) -> ReviewSet:
-    """Review files are read once per run and shared by the rules below."""
-    if "reviews" not in context.extra:
-        context.extra["reviews"] = load_reviews(context.repo.root)
-    return cast(ReviewSet, context.extra["reviews"])
+    """The review files, as the loader read them (once, on first use): the rules do no I/O."""
+    return context.repo.reviews
 
 
 def _current(context: Context, review: LoadedReview) -> bool:
@@ -43,6 +38,7 @@ def _current(context: Context, review: LoadedReview) -> bool:
 class _ReviewRule(Rule):
     sources = ("000",)
     local = False  # a review PR changes no grants file, so every review file is checked every time
+    needs = frozenset({Need.CHANGED_LOCATIONS, Need.REVIEW_RECORDS})
 
     def at(self, review: LoadedReview, message: str, hint: str, *path: str | int,
            employee: str | None = None, key: tuple[str, ...] = ()) -> Finding:
@@ -85,9 +81,9 @@ class ReviewFileInvalid(_ReviewRule):
 
     def check(self) -> Iterable[Finding]:
         for error in _reviews(self.context).errors:
-            hint = error.hint or "compare with a file written by `rolebook review open`"
-            yield Finding(self.code, self.effective_severity, error.file, error.line, error.message, hint,
-                          column=error.column, key=(error.file, error.message))
+            yield Finding(self.code, self.effective_severity, error.file, error.line, error.message,
+                          error.hint or REVIEW_HINT, column=error.column, location=review_school(error.file),
+                          key=(error.file, error.message))
 
 
 @register
@@ -326,10 +322,9 @@ class ReviewOverdue(_ReviewRule):
 
     def check(self) -> Iterable[Finding]:
         context = self.context
-        reviews = _reviews(context)
         months = context.repo.policy.review_interval_months
         position = {code: index for index, code in enumerate(context.repo.schools)}
-        for late in overdue_reviews(context.repo, context.today, reviews):
+        for late in overdue_reviews(context.repo, context.today):
             if not context.in_scope(late.school):  # pull-request mode: only the schools the change touches
                 continue
             if late.never_reviewed:
@@ -339,7 +334,7 @@ class ReviewOverdue(_ReviewRule):
                     f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
                     location=late.school, key=(late.school, "never"))
                 continue
-            latest = reviews.latest_completed(late.school)
+            latest = late.latest
             assert latest is not None
             yield self.finding(
                 latest.file, latest.line_of("reviewed_on"),
@@ -352,28 +347,22 @@ class ReviewOverdue(_ReviewRule):
 class _LoginRule(Rule):
     sources = ("002",)
     local = True
+    needs = frozenset({Need.CHANGED_LOCATIONS, Need.LOGIN_RECORDS})
     kind = ""
 
     def check(self) -> Iterable[Finding]:
         context = self.context
-        if not has_login_data(context.repo.root):
+        stored = context.repo.logins  # read by the loader, once, on first use
+        if not stored.present:
             return
-        if "logins" not in context.extra:
-            try:
-                context.extra["logins"] = load_logins(context.repo.root)
-            except csvio.CsvRejected as rejected:
-                context.extra["logins"] = rejected
-        stored = context.extra["logins"]
-        if isinstance(stored, csvio.CsvRejected):
+        if stored.errors:
             if self.kind == "dormant":  # said once, not by both login rules
-                problem = stored.problems[0]
-                yield self.finding(LOGINS_FILE, problem.line, f"the login data cannot be read: {problem.message}",
-                                   "import it again with `rolebook logins import --export FILE`",
-                                   key=(LOGINS_FILE,))
+                problem = stored.errors[0]
+                yield self.finding(problem.file, problem.line, f"the login data cannot be read: {problem.message}",
+                                   problem.hint, key=(LOGINS_FILE,))
             return
         accesses = [a for a in context.accesses if context.in_scope(a.location)]
-        logins = cast("dict[tuple[str, str], dt.datetime]", stored)
-        for flag in login_flags(context.repo, accesses, logins, context.today):
+        for flag in login_flags(context.repo, accesses, stored.last_login, context.today):
             if flag.kind == self.kind:
                 access = flag.access
                 yield self.at_grant(access.source, access.index, self.message(flag), self.hint(flag),

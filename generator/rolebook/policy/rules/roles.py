@@ -6,9 +6,9 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 
 from rolebook.loading import GrantsRecord
-from rolebook.loading.repository import DISTRICT_FILE
 from rolebook.model.files import Grant, LocationKind, SchoolLevel, StaffType
 from rolebook.model.findings import Finding, Severity
+from rolebook.paths import DISTRICT_FILE
 from rolebook.policy.rules.base import Context, Rule, register
 from rolebook.policy.rules.common import person, place
 

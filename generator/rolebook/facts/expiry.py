@@ -1,6 +1,7 @@
-"""Where access stands in its life: grants about to expire, dormant accounts, overdue reviews.
+"""Grants about to expire (and, re-exported from `facts.dormancy`, dormant accounts).
 
-For the dashboard and the nightly job's summary. Everything here only reads a loaded repository.
+For the dashboard and the nightly job's summary. Everything here only reads a loaded repository;
+overdue reviews are `facts.review_status`.
 """
 
 from __future__ import annotations
@@ -8,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rolebook.hr.logins import LoginFlag, load_logins, login_flags
+from rolebook.facts.dormancy import LoginFlag, login_flags
 from rolebook.loading import Repository
 from rolebook.model.files import GrantStatus
 
-__all__ = ["ExpiringGrant", "LoginFlag", "expiring_grants", "load_logins", "login_flags"]
+__all__ = ["ExpiringGrant", "LoginFlag", "expiring_grants", "login_flags"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""Git notes: text attached to a commit without changing it, under a ref of their own.
+
+`rolebook apply` records each run in a note on the commit it applied (`refs/notes/rolebook-apply`):
+the commit's history stays as it is, no commit on main is needed to keep the record, and the record
+travels with `git fetch/push origin refs/notes/rolebook-apply`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from rolebook.infra.git import GitFailed, run_git
+
+_IDENTITY = {"GIT_AUTHOR_NAME": "Rolebook", "GIT_AUTHOR_EMAIL": "rolebook@localhost",
+             "GIT_COMMITTER_NAME": "Rolebook", "GIT_COMMITTER_EMAIL": "rolebook@localhost"}
+
+
+def read_notes(root: Path, ref: str) -> dict[str, str]:
+    """{commit id: note text} of every note under `ref`; empty when the ref does not exist."""
+    try:
+        listing = run_git(root, "notes", f"--ref={ref}", "list").decode().split()
+    except GitFailed:
+        return {}
+    pairs = [(listing[i + 1], listing[i]) for i in range(0, len(listing) - 1, 2)]  # "<note blob> <commit>"
+    if not pairs:
+        return {}
+    wanted = "".join(f"{blob}\n" for _, blob in pairs).encode()
+    output = run_git(root, "cat-file", "--batch", input_bytes=wanted)
+    found: dict[str, str] = {}
+    position = 0
+    for commit, _blob in pairs:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) != 3:
+            continue
+        size = int(header[2])
+        found[commit] = output[position:position + size].decode("utf-8", "replace")
+        position += size + 1
+    return found
+
+
+def append_note(root: Path, ref: str, commit: str, text: str) -> None:
+    """Add `text` to the note of `commit` (a new paragraph when it already has one).
+
+    A Git identity is only needed for the note's own commit: when the repository has none configured
+    (a fresh CI runner), Rolebook signs it.
+    """
+    env = None
+    try:
+        run_git(root, "config", "user.email")
+    except GitFailed:
+        env = {**os.environ, **_IDENTITY}
+    try:  # the text on stdin: a run that created 70,000 users does not fit in an argument list
+        result = subprocess.run(["git", "-C", str(root), "notes", f"--ref={ref}", "append", "-F", "-", commit],
+                                input=text.encode(), capture_output=True, check=False, env=env)
+    except OSError as exc:
+        raise GitFailed(f"cannot run git: {exc}") from exc
+    if result.returncode != 0:
+        raise GitFailed(result.stderr.decode("utf-8", "replace").strip() or "git notes append failed")
+
+
+def first_parents(root: Path, revision: str = "HEAD") -> list[str]:
+    """The mainline from `revision` back, newest first (empty when there is no commit yet)."""
+    try:
+        return run_git(root, "rev-list", "--first-parent", revision).decode().split()
+    except GitFailed:
+        return []

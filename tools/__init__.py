@@ -1,0 +1,1 @@
+"""Tools that work on an access repository from outside the Rolebook package (never installed with it)."""
