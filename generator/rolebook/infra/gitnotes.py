@@ -7,14 +7,11 @@ travels with `git fetch/push origin refs/notes/rolebook-apply`.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from rolebook.infra.git import GitFailed, run_git
 
-_IDENTITY = {"GIT_AUTHOR_NAME": "Rolebook", "GIT_AUTHOR_EMAIL": "rolebook@localhost",
-             "GIT_COMMITTER_NAME": "Rolebook", "GIT_COMMITTER_EMAIL": "rolebook@localhost"}
+_IDENTITY = {"user.name": "Rolebook", "user.email": "rolebook@localhost"}
 
 
 def read_notes(root: Path, ref: str) -> dict[str, str]:
@@ -48,18 +45,13 @@ def append_note(root: Path, ref: str, commit: str, text: str) -> None:
     A Git identity is only needed for the note's own commit: when the repository has none configured
     (a fresh CI runner), Rolebook signs it.
     """
-    env = None
+    identity: tuple[str, ...] = ()
     try:
         run_git(root, "config", "user.email")
     except GitFailed:
-        env = {**os.environ, **_IDENTITY}
-    try:  # the text on stdin: a run that created 70,000 users does not fit in an argument list
-        result = subprocess.run(["git", "-C", str(root), "notes", f"--ref={ref}", "append", "-F", "-", commit],
-                                input=text.encode(), capture_output=True, check=False, env=env)
-    except OSError as exc:
-        raise GitFailed(f"cannot run git: {exc}") from exc
-    if result.returncode != 0:
-        raise GitFailed(result.stderr.decode("utf-8", "replace").strip() or "git notes append failed")
+        identity = tuple(arg for key, value in _IDENTITY.items() for arg in ("-c", f"{key}={value}"))
+    # The text on stdin: a run that created 70,000 users does not fit in an argument list.
+    run_git(root, *identity, "notes", f"--ref={ref}", "append", "-F", "-", commit, input_bytes=text.encode())
 
 
 def first_parents(root: Path, revision: str = "HEAD") -> list[str]:

@@ -574,6 +574,8 @@ def _partial_revisions(root: Path, found: GitRevisions) -> tuple[Repository, Rep
     base, start, head = loaded[found.base_sha], loaded[found.merge_base_sha], loaded[found.head_sha]
     if base is None or start is None or head is None:
         return None
+    if wide_grant_changed(start, head, schools) or wide_grant_changed(base, head, schools):
+        return None  # a cluster or all-schools grant reaches schools the partial load did not read
     verdicts = _open_verdicts(root)
     for files in {files[STAFF_FILE]: files for files in found.listings.values() if STAFF_FILE in files}.values():
         if _verdicts_of(verdicts, store, files, [STAFF_FILE], head.district)[STAFF_FILE]:
