@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
@@ -29,8 +29,10 @@ from rolebook.infra import csvio
 from rolebook.loading.errors import LoadError
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import ParsedFile, read_yaml
-from rolebook.model.review import ReviewFile, period_start
 from rolebook.paths import LOGINS_FILE, REVIEWS_FOLDER, SCHOOLS_DIR
+
+if TYPE_CHECKING:  # the review model is built on first use: the approval gate never reads a review
+    from rolebook.model.review import ReviewFile
 
 LOGINS_HEADER = ["employee_number", "location_code", "role", "last_login"]
 # access/schools/<code>/reviews/<period>.yaml; group 1 is the school's code.
@@ -57,6 +59,8 @@ class LoadedReview:
     @property
     def effective_date(self) -> dt.date:
         """When the review happened: its reviewed_on, or the start of its period when that is missing."""
+        from rolebook.model.review import period_start
+
         return self.model.reviewed_on or period_start(self.period)
 
     def line_of(self, *path: str | int) -> int:
@@ -106,6 +110,12 @@ def read_review(root: Path, relative: str) -> tuple[LoadedReview | None, list[Lo
     return review_from(read_yaml(root / relative, relative))
 
 
+def _review_model() -> type[ReviewFile]:
+    from rolebook.model.review import ReviewFile
+
+    return ReviewFile
+
+
 def review_from(parsed: ParsedFile) -> tuple[LoadedReview | None, list[LoadError]]:
     """A parsed review file (from the working tree or a revision's blob): the review, or None and every problem."""
     relative = parsed.display
@@ -115,9 +125,9 @@ def review_from(parsed: ParsedFile) -> tuple[LoadedReview | None, list[LoadError
         return None, [LoadError(relative, 1, 1, "a review file is a mapping of fields",
                                 "start from `rolebook review open`, which writes a complete file")]
     try:
-        model = ReviewFile.model_validate(parsed.data)
+        model = _review_model().model_validate(parsed.data)
     except ValidationError as exc:
-        return None, translate(parsed, exc, ReviewFile)
+        return None, translate(parsed, exc, _review_model())
     errors = []
     path = PurePosixPath(relative)
     school_dir = path.parent.parent.name
