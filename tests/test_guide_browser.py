@@ -5,16 +5,10 @@ with every rule on (best practices included) and the search results open, finds 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import run_cli
-from test_site_browser import CHROMIUM, CHROMIUM_ARGS, Watched, free_port
-from test_site_build import make_site_repo
+from test_site_browser import CHROMIUM, Watched, launched_browser, served_site
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,35 +41,12 @@ BREAKS_INSIDE_WORDS = """() => [...document.querySelectorAll('.rb-card__name a')
 
 @pytest.fixture(scope="module")
 def guide_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = make_site_repo(tmp_path_factory.mktemp("guide") / "repo")
-    result = run_cli("build", "--public", "--repo", str(root))
-    assert result.returncode == 0, result.stdout + result.stderr
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(root / "build" / "public" / "site")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    yield from served_site(tmp_path_factory, "public")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_browser()
 
 
 @pytest.fixture

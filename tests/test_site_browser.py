@@ -35,14 +35,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = make_site_repo(tmp_path_factory.mktemp("browser") / "repo")
-    result = run_cli("build", "--internal", "--repo", str(root))
+def served_site(tmp_path_factory: pytest.TempPathFactory, kind: str) -> Iterator[str]:
+    """Build the demo-like site of `kind` (public or internal) and serve it on 127.0.0.1: its URL."""
+    root = make_site_repo(tmp_path_factory.mktemp(kind) / "repo")
+    result = run_cli("build", f"--{kind}", "--repo", str(root))
     assert result.returncode == 0, result.stdout + result.stderr
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(root / "build" / "internal" / "site")],
+                               "--directory", str(root / "build" / kind / "site")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -59,13 +59,23 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from served_site(tmp_path_factory, "internal")
+
+
+def launched_browser() -> Iterator[object]:
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    yield from launched_browser()
 
 
 class Watched:
