@@ -114,13 +114,14 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
         from rolebook.approvals.revisions import read_git, revisions
         from rolebook.infra.git import in_background
         found = in_background(lambda: read_git(root, base_ref, head_ref))
+        from rolebook.approvals.authors import commit_identities  # co-authors count as authors
         from rolebook.approvals.gate import apply_approvals, requirements
 
-        with revisions(root, found()) as revs:
-            from rolebook.approvals.authors import commit_identities  # co-authors count as authors
-
-            co_authors = commit_identities(root, revs.base_sha, revs.head_sha) | commit_logins
-            result = requirements(revs, author, today(), co_authors)
+        git_revisions = found()
+        # Who pushed to the pull request is read by Git while the revisions load.
+        pushed_by = in_background(lambda: commit_identities(root, git_revisions.base_sha, git_revisions.head_sha))
+        with revisions(root, git_revisions) as revs:
+            result = requirements(revs, author, today(), pushed_by() | commit_logins)
     from rolebook.approvals.verdicts import ignored_verdicts  # deleted accounts: said, never counted
 
     verdicts = merge(event_reviews, listed)
