@@ -69,14 +69,19 @@ def link_leaves_repository(relative: str, target: str) -> LoadError:
                      "copy the content into the repository instead of linking to it")
 
 
-def categories_defined_twice(parsed: ParsedFile, model: CategoriesFile) -> list[LoadError]:
+def _ids_defined_twice(parsed: ParsedFile, key: str, noun: str, ids: list[str]) -> list[LoadError]:
+    """Each id after its first appearance under `key`, at its line."""
     seen: set[str] = set()
     errors = []
-    for index, category in enumerate(model.categories):
-        if category.id in seen:
-            errors.append(parsed.error(("categories", index, "id"), f"category '{category.id}' is defined twice"))
-        seen.add(category.id)
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            errors.append(parsed.error((key, index, "id"), f"{noun} '{item_id}' is defined twice"))
+        seen.add(item_id)
     return errors
+
+
+def categories_defined_twice(parsed: ParsedFile, model: CategoriesFile) -> list[LoadError]:
+    return _ids_defined_twice(parsed, "categories", "category", [c.id for c in model.categories])
 
 
 def role_problems(parsed: ParsedFile, role: Role, file_stem: str, roles: Collection[str],
@@ -95,13 +100,7 @@ def role_problems(parsed: ParsedFile, role: Role, file_stem: str, roles: Collect
 
 
 def groups_defined_twice(parsed: ParsedFile, model: GroupsFile) -> list[LoadError]:
-    seen: set[str] = set()
-    errors = []
-    for index, group in enumerate(model.groups):
-        if group.id in seen:
-            errors.append(parsed.error(("groups", index, "id"), f"group '{group.id}' is defined twice"))
-        seen.add(group.id)
-    return errors
+    return _ids_defined_twice(parsed, "groups", "group", [g.id for g in model.groups])
 
 
 def district_problems(parsed: ParsedFile, district: DistrictFile) -> list[LoadError]:

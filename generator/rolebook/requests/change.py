@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rolebook.infra import git as gitops
+from rolebook.infra import git as infra_git  # GitPython is `git` below
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.yamledit import GrantsDocument
 from rolebook.requests import RequestError
@@ -92,8 +92,8 @@ def requested_by(repo: git.Repo | None, given: str | None) -> str:
 
 def open_repo(root: Path) -> git.Repo:
     try:
-        return gitops.open_repo(root, inside=True)
-    except gitops.BranchError as exc:
+        return infra_git.open_repo(root, inside=True)
+    except infra_git.BranchError as exc:
         raise RequestError(str(exc)) from exc
 
 
@@ -101,7 +101,7 @@ def commit(change: Change, *, new_branch: bool) -> str:
     """Write the files, then (optionally on a new branch) commit only them. Returns the branch name."""
     files: dict[str, str | None] = {doc.relative: doc.text() for doc in change.documents if doc.changed}
     try:
-        branch = gitops.free_branch(open_repo(change.root), change.branch) if new_branch else None
-        return gitops.commit_to_branch(change.root, branch, files, change.message, touch_worktree=True).branch
-    except gitops.BranchError as exc:
+        branch = infra_git.free_branch(open_repo(change.root), change.branch) if new_branch else None
+        return infra_git.commit_to_branch(change.root, branch, files, change.message, touch_worktree=True).branch
+    except infra_git.BranchError as exc:
         raise RequestError(str(exc)) from exc

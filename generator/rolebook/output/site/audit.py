@@ -127,7 +127,7 @@ class AuditData:
     @cached_property
     def by_employee(self) -> dict[str, list[Access]]:
         """Only the dashboard and the person index need this: worked out when they run, which at district
-        scale is while the reports are rendered in other processes (see site/render.py)."""
+        scale is while the reports are rendered in other processes (see output/site/generate.py)."""
         return by_employee(self.accesses)
 
     @property
