@@ -45,6 +45,10 @@ GitUsername = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", strict=True)
 ]
 
+EmailAddress = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$", max_length=254, strict=True)
+]
+
 
 class _DateWrittenAsDate:
     """A date is YYYY-MM-DD text (as the loader hands it over) or a date: never a number (a Unix time) or
@@ -323,6 +327,52 @@ SOURCE_DOCUMENTS = {
 }
 
 
+class EscalationStep(StrEnum):
+    """A level an approval requirement climbs to when nobody at the level below can sign."""
+
+    location = "location"
+    local_district = "local-district"
+    access_administrators = "access-administrators"
+
+
+class RemovalApprovers(Strict):
+    """Who signs a change that only removes or narrows access: any one of them, once for the whole change."""
+
+    groups: list[Slug] = Field(
+        default_factory=lambda: ["access-administrators"],
+        description="Reviewer groups (access/groups.yaml) any member of which may approve a removal.",
+    )
+    location_approvers: StrictBool = Field(
+        True, description="Any designated approver of any location the change touches may approve it too.",
+    )
+
+
+class IdentityField(StrEnum):
+    email = "email"
+    git_username = "git_username"
+
+
+class SiteAccess(Strict):
+    """Who may read the internal site's pages, and how the web server knows who is asking."""
+
+    auditors: Slug | None = Field(
+        "district-auditors",
+        description="Reviewer group (access/groups.yaml) that reads every audit page, district-wide ones included.",
+    )
+    identity_header: ShortText = Field(
+        "X-Forwarded-Email",
+        description="The request header the single-sign-on proxy sets to the signed-in person "
+                    "(oauth2-proxy --pass-user-headers: X-Forwarded-Email or X-Forwarded-User).",
+    )
+    identity_field: IdentityField = Field(
+        IdentityField.email, description="The staff field the header's value is matched against."
+    )
+    contact: ShortText = Field(
+        "the access administrators",
+        description="Whom a refused reader is told to ask, on the 403 page.",
+    )
+
+
 class Policy(Strict):
     """District policy: who approves, thresholds, and severities. Defaults come from the documents."""
 
@@ -347,6 +397,19 @@ class Policy(Strict):
     )
     forbidden_combinations: list[ForbiddenCombination] = Field(default_factory=list)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    removal_approvers: RemovalApprovers = Field(
+        default_factory=RemovalApprovers,
+        description="A change that only removes or narrows access needs one approval from this set.",
+    )
+    escalation: list[EscalationStep] = Field(
+        default_factory=lambda: [EscalationStep.location, EscalationStep.local_district,
+                                 EscalationStep.access_administrators],
+        description="When nobody but the author (or the requester) can sign at a level, the requirement "
+                    "climbs to the next level in this list.",
+    )
+    site_access: SiteAccess = Field(
+        default_factory=SiteAccess, description="Who may read the internal site, and how readers are known."
+    )
     apply: ApplySettings = Field(
         default_factory=ApplySettings, description="`rolebook apply`: SCIM provisioning and the SIS import file."
     )
@@ -429,6 +492,7 @@ class StaffMember(Strict):
     hr_status: HRStatus
     locations: list[LocationCode] = Field(default_factory=list, description="Assigned locations in HR.")
     git_username: GitUsername | None = None
+    email: EmailAddress | None = Field(None, description="Work e-mail, as the single sign-on knows it.")
     contractor: StrictBool = False
     sponsor: EmployeeNumber | None = None
     contract_end: Date | None = None
