@@ -467,6 +467,9 @@ class Group(Strict):
     name: ShortText
     members: list[EmployeeNumber] = Field(default_factory=list)
     description: Text | None = None
+    github_team: Slug | None = Field(
+        None, description="The GitHub team (its slug) of the same people: asked for review as a team.",
+    )
 
 
 class GroupsFile(Strict):
