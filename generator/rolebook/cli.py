@@ -41,6 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Start a new district's repository from its schools CSV and a few answers."),
     "import": ("import_sis", "Import today's access from the SIS's Security Audit Reports and the HR export."),
     "apply": ("apply", "Make the live systems follow the repository: SCIM provisioning, or the SIS import file."),
+    "lock": ("lock", "Lock someone's access at a location (a pull request, like the others)."),
+    "suspend": ("suspend", "Suspend someone's access at a location (a pull request, like the others)."),
+    "reinstate": ("reinstate", "Reinstate locked or suspended access, or restore a lost super user."),
     "record-approvals": ("record_approvals", "Record a merged pull request's approvals in Git, from GitHub's reviews."),
     "ask-reviewers": ("ask_reviewers", "Ask the approvers a pull request still needs, and keep one checklist comment."),
 }

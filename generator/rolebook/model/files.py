@@ -186,6 +186,17 @@ class Eligibility(Strict):
     note: Text | None = None
 
 
+class RequiredFor(Strict):
+    """Who must hold a role where they work, as the guide says ("must be assigned to all certificated
+    teachers"). A staff member matches when both lists match (an empty list matches everyone)."""
+
+    staff_types: list[StaffType] = Field(default_factory=list)
+    positions: list[ShortText] = Field(
+        default_factory=list, description="HR positions (case-insensitive), e.g. 'Teacher'."
+    )
+    note: Text | None = Field(None, description="The guide's own words, shown with the notice.")
+
+
 class Role(Strict):
     """One access role, as the district's guide to user roles describes it."""
 
@@ -206,6 +217,13 @@ class Role(Strict):
     available_from: Date | None = None
     eligibility: Eligibility = Field(default_factory=Eligibility)
     combinable: StrictBool = Field(True, description="May be held together with other roles.")
+    required_for: list[RequiredFor] = Field(
+        default_factory=list, description="Staff who must hold this role at their locations (completeness)."
+    )
+    dormant_after_days: int | None = Field(
+        None, ge=1, le=MAX_DAYS, description="Unused this long, a holder is dormant in this role. "
+                                             "Null: policy.dormant_after_days.",
+    )
 
 
 
@@ -373,6 +391,17 @@ class SiteAccess(Strict):
     )
 
 
+class ResponsibleUse(Strict):
+    """The district's responsible-use policy that holders accept when they request access."""
+
+    version: ShortText | None = Field(None, description="The policy's current version, e.g. '2026-08'.")
+    url: ShortText | None = Field(None, description="Where staff read it.")
+    required_from: SecurityLevel | None = Field(
+        None, description="Grants of roles at or above this security level must record an acceptance. "
+                          "Null: never required.",
+    )
+
+
 class Policy(Strict):
     """District policy: who approves, thresholds, and severities. Defaults come from the documents."""
 
@@ -387,6 +416,15 @@ class Policy(Strict):
         default_factory=lambda: {SecurityLevel.low: 730, SecurityLevel.moderate: 400, SecurityLevel.high: 400}
     )
     review_interval_months: StrictInt = Field(6, ge=1, le=MAX_MONTHS)
+    review_months: list[Annotated[StrictInt, Field(ge=1, le=12)]] = Field(
+        default_factory=lambda: [1, 7],
+        description="The months in which the scheduled access reviews open (January and July).",
+    )
+    responsible_use: ResponsibleUse = Field(default_factory=ResponsibleUse)
+    senior_managers: Slug | None = Field(
+        "senior-managers",
+        description="Reviewer group that approves restoring a lost super user (access administrator).",
+    )
     dormant_after_days: StrictInt = Field(90, ge=1, le=MAX_DAYS)
     max_removal_share: StrictFloat = Field(0.5, gt=0, le=1)
     generic_account_patterns: list[RegularExpression] = Field(
@@ -534,6 +572,15 @@ class AllSchoolsScope(Strict):
 Scope = Literal["location"] | ClusterScope | AllSchoolsScope
 
 
+class AcceptedUse(Strict):
+    """Who accepted which version of the responsible-use policy, when, and where it was recorded."""
+
+    version: ShortText
+    accepted_on: Date
+    by: EmployeeNumber
+    via: ShortText | None = Field(None, description="Where: the request issue or pull request, e.g. '#42'.")
+
+
 class Grant(Strict):
     employee: EmployeeNumber
     roles: list[Slug] = Field(min_length=1)
@@ -546,6 +593,9 @@ class Grant(Strict):
     status: GrantStatus = GrantStatus.active
     reason: Text | None = None
     verification: Text | None = None
+    accepted_use: AcceptedUse | None = Field(
+        None, description="The holder's acceptance of the responsible-use policy, as the request recorded it."
+    )
 
     @model_validator(mode="after")
     def _expires_after_granted(self) -> Grant:
