@@ -10,12 +10,13 @@ from pathlib import Path
 
 import yaml
 from conftest import TODAY, git, run_cli, write_files
+from rolebook.facts import removal_marker
 from rolebook.facts.resolve import effective_access
 from rolebook.loading import load_repository
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hr"
 EXPORT = FIXTURES / "export.csv"
-BRANCH = "hr/sync"
+BRANCH = f"hr/leavers-{TODAY}"  # a new branch each run, named by the day
 
 
 def sync(repo: Path, *extra: str, export: Path = EXPORT) -> dict:
@@ -78,7 +79,11 @@ def test_leaver_mover_pending_hire_and_expired_contractor(git_repo: Path) -> Non
     assert people["10000001"]["git_username"] == "pat-park"
 
     body = (git_repo.parent / "body.md").read_text()
-    assert body.startswith("<!-- rolebook:employees 10000003,20000002,30000001 -->")
+    marker = removal_marker.parse(body)
+    assert body.startswith("<!-- rolebook:removal ") and marker.by == "hr-sync"
+    assert marker.remove == {"10000003": {"100"}, "20000002": {"200"}, "30000001": {"SPEDOPS"}}
+    assert "10000003" in marker.staff and "40000001" in marker.staff
+    assert "one approval from an access administrator or a principal of an affected school is enough" in body
     assert "new request needed at 100" in body
     assert "## New hires pending in HR: kept blocked" in body and "40000001" in body
     message = git(git_repo, "log", "-1", "--format=%B", BRANCH)
@@ -94,31 +99,23 @@ def test_leaver_mover_pending_hire_and_expired_contractor(git_repo: Path) -> Non
     assert not [a for a in accesses if a.employee in {"10000003", "40000001", "30000001"}]
 
 
-def test_second_run_updates_the_one_pr_instead_of_opening_another(git_repo: Path, tmp_path: Path) -> None:
+def test_second_run_with_the_pr_open_pushes_nothing_and_opens_nothing(git_repo: Path, tmp_path: Path) -> None:
     first = sync(git_repo)
     assert first["action"] == "create"
     body = (git_repo.parent / "body.md").read_text()
     prs = open_prs(tmp_path, [{"number": 41, "head": {"ref": BRANCH, "sha": first["commit"]}, "body": body}])
 
     again = sync(git_repo, "--open-prs", str(prs))
-    assert again["action"] == "unchanged" and again["pr"] == 41
-    assert again["commit"] == first["commit"] and not again["new_commit"]  # no new commit, same tree
-    # A fresh CI checkout has no local hr/sync: the same change is the same commit, so nothing is pushed.
-    git(git_repo, "branch", "-D", BRANCH)
-    fresh = sync(git_repo, "--open-prs", str(prs))
-    assert fresh["action"] == "unchanged" and fresh["commit"] == first["commit"]
-
-    changed_export = tmp_path / "export.csv"
-    changed_export.write_text(EXPORT.read_text().replace(
-        "20000003,Novak,Nina,classified,Office Technician,processed", "20000003,Novak,Nina,classified,"
-        "Office Technician,separated"))
-    third = sync(git_repo, "--open-prs", str(prs), export=changed_export)
-    assert third["action"] == "update" and third["pr"] == 41 and third["new_commit"]
-    assert third["employees"] == ["10000003", "20000002", "20000003", "30000001"]
-    assert "20000003" not in grants_of(git_repo, "access/schools/200/grants.yaml")
-    # Still one branch, its commit replaced on top of main rather than stacked.
+    assert again["action"] == "none" and again["branch"] is None and again["files"] == []
+    assert again["in_other_prs"] == {"10000003": 41, "20000002": 41, "30000001": 41}
+    assert git(git_repo, "rev-parse", BRANCH) == first["commit"]  # the open PR's head, untouched
     assert git(git_repo, "branch", "--list", "hr/*").split() == [BRANCH]
-    assert git(git_repo, "rev-parse", f"{BRANCH}^") == git(git_repo, "rev-parse", "main")
+
+    # Asked for the open PR's own branch: refused, because a push there would void its approvals.
+    refused = run_cli("hr", "sync", "--export", str(EXPORT), "--open-prs", str(prs), "--branch", BRANCH,
+                      cwd=git_repo)
+    assert refused.returncode == 2 and "branch of an open pull request" in refused.stderr
+    assert git(git_repo, "rev-parse", BRANCH) == first["commit"]
 
 
 def test_person_in_another_open_pr_is_left_to_it(git_repo: Path, tmp_path: Path) -> None:
@@ -128,7 +125,7 @@ def test_person_in_another_open_pr_is_left_to_it(git_repo: Path, tmp_path: Path)
     assert report["in_other_prs"] == {"10000003": 12}
     assert "10000003" not in report["employees"]
     assert "10000003" in grants_of(git_repo, "access/schools/100/grants.yaml")  # not removed a second time
-    assert "handled in #12" in (git_repo.parent / "body.md").read_text()
+    assert "at 100 left to #12" in (git_repo.parent / "body.md").read_text()
 
 
 def test_mapping_file_renames_columns_and_status_words(git_repo: Path, tmp_path: Path) -> None:

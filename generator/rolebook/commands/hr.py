@@ -20,6 +20,8 @@ from rolebook.commands.common import (
     report_load_errors,
     today,
 )
+from rolebook.commands.removal_prs_option import open_prs_option, read_or_exit
+from rolebook.facts import removal_marker
 from rolebook.facts.expiry import expiring_grants
 from rolebook.hr import prs
 from rolebook.hr.mapping import load_mapping
@@ -29,8 +31,6 @@ from rolebook.infra.fileio import write_atomic
 from rolebook.infra.git import BranchError, BranchResult, commit_to_branch
 from rolebook.loading import LoadFailed, Repository
 from rolebook.output.templates import render_markdown as render
-
-DEFAULT_BRANCH = "hr/sync"
 
 
 @click.group(name="hr")
@@ -45,14 +45,15 @@ def command() -> None:
               help="Column and status mapping (default: access/hr-mapping.yaml, else our own column names).")
 @click.option("--pr-body", "pr_body", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the pull request body (Markdown) to this file.")
-@click.option("--open-prs", "open_prs_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSON of the open pull requests, as GitHub's REST API lists them.")
-@click.option("--branch", default=DEFAULT_BRANCH, show_default=True, help="The branch the change goes on.")
+@open_prs_option
+@click.option("--branch", default=None,
+              help="The branch the change goes on (default: a new hr/leavers-YYYY-MM-DD, -2... when taken); "
+                   "never the branch of an open pull request.")
 @click.option("--no-branch", is_flag=True, help="Write the files in the working tree instead of a commit.")
 @format_option("text", "json")
 @repo_option
 def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, open_prs_path: Path | None,
-         branch: str, no_branch: bool, output_format: str, repo_path: Path | None) -> None:
+         branch: str | None, no_branch: bool, output_format: str, repo_path: Path | None) -> None:
     """Update access/staff.yaml from the HR export and prepare the access removals it implies.
 
     \b
@@ -61,9 +62,18 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     - contractors past their contract_end: every grant removed;
     - new hires pending in HR: listed, and kept without access.
 
-    The change is one commit on the branch hr/sync, on top of HEAD; the working tree is not touched
-    (--no-branch writes the files in place instead). Nothing is ever merged: the change waits for
-    the approvers of every school it touches.
+    The change is one commit on a new branch hr/leavers-YYYY-MM-DD (-2, -3... when that name is taken
+    by a branch, a fetched remote branch or an open PR), on top of HEAD; the working tree is not
+    touched (--no-branch writes the files in place instead). Nothing is ever merged. Its grants
+    changes only remove access, so one approval from an access administrator or a principal of an
+    affected school is enough.
+
+    \b
+    Each run opens a NEW pull request and never pushes to an open one: approvals count on a PR's head
+    commit, and a push would void them. Anyone an open removal PR already holds (its marker, written
+    by hr sync, offboard, review apply and revoke alike) is left to it, at the locations that PR
+    removes, and so is their staff-directory entry. What such a person gained elsewhere since goes
+    into tonight's PR; anything still left when the old PR is merged or closed, the next run removes.
 
     \b
     The export is CSV with a header. Default columns (rename them in access/hr-mapping.yaml):
@@ -72,16 +82,14 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     Every bad row is reported with its line number and nothing is changed (exit 2).
 
     \b
-    In a nightly workflow (one PR, updated, never a second one for the same person):
-      gh api "repos/$GITHUB_REPOSITORY/pulls?state=open" > open-prs.json
+    In a nightly workflow:
+      gh api "repos/$GITHUB_REPOSITORY/pulls?state=open&per_page=100" > open-prs.json
       rolebook hr sync --export hr.csv --open-prs open-prs.json --pr-body body.md --format json
-      # -> {"action": "create" | "update" | "unchanged" | "none", "pr": N, "title": ..., ...}
-      create:    git push -f origin hr/sync && gh pr create --head hr/sync --title "$TITLE" --body-file body.md
-      update:    git push -f origin hr/sync && gh pr edit N --title "$TITLE" --body-file body.md
-      unchanged / none: nothing to do.
-    The same values are written to $GITHUB_OUTPUT (action, pr, branch, title, commit) and a summary,
-    with the grants expiring soon, to $GITHUB_STEP_SUMMARY. The PR body carries the marker
-    <!-- rolebook:employees N,N -->; anyone an open PR on another branch already lists is left to it.
+      # -> {"action": "create" | "none", "branch": "hr/leavers-...", "title": ..., "in_other_prs": {...}}
+      create: git push origin "$BRANCH" && gh pr create --head "$BRANCH" --title "$TITLE" --body-file body.md
+      none:   nothing to do.
+    The same values are written to $GITHUB_OUTPUT (action, branch, title, commit) and a summary, with
+    who was left to which open PR and the grants expiring soon, to $GITHUB_STEP_SUMMARY.
     """
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
@@ -96,38 +104,40 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     except csvio.CsvRejected as rejected:
         click.echo(csvio.report(rejected), err=True)
         sys.exit(EXIT_UNUSABLE)
-    open_prs: list[prs.OpenPR] = []
-    if open_prs_path is not None:
-        try:
-            open_prs = prs.read_open_prs(open_prs_path)
-        except prs.OpenPRsError as exc:
-            click.echo(f"rolebook: {exc}", err=True)
-            sys.exit(EXIT_UNUSABLE)
-    plan = plan_sync(repo, records, day, skip=prs.others_handling(open_prs, branch))
-    body = _body(repo, plan)
-    message = render("hr/commit.txt.j2", plan=plan)
+    open_prs = read_or_exit(open_prs_path)
+    taken = prs.taken_branches(root, open_prs)
+    if branch is not None and branch in {pr.head_ref for pr in open_prs}:
+        click.echo(f"rolebook: {branch} is the branch of an open pull request; a push there would void its "
+                   "approvals. Leave out --branch to get a new one.", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    target = branch or prs.new_branch(day, taken)
+    plan = plan_sync(repo, records, day, removal_marker.holds(open_prs))
+    marker = removal_marker.write("hr-sync", plan.removed_locations, plan.staff_changed)
+    body = _body(repo, plan, marker)
+    message = render("hr/commit.txt.j2", plan=plan, marker=marker)
     if no_branch:
         for relative, text in plan.files.items():
             write_atomic(root / relative, text)
         result = BranchResult(branch="", commit=None, base="", created=bool(plan.files), changed=bool(plan.files))
     else:
         try:
-            result = commit_to_branch(root, branch, dict(plan.files), message)
+            result = commit_to_branch(root, target, dict(plan.files), message) if plan.files else \
+                BranchResult(branch=target, commit=None, base="", created=False, changed=False)
         except BranchError as exc:
             click.echo(f"rolebook: {exc}", err=True)
             sys.exit(EXIT_UNUSABLE)
-    decision = prs.decide(open_prs, branch, changed=result.changed, created=result.created, commit=result.commit)
+    action = ("written" if plan.files else "none") if no_branch else ("create" if result.changed else "none")
+    shown_branch = target if action == "create" else None
     if pr_body is not None:
         write_atomic(pr_body, body)
     days = repo.policy.expiry_notice_days
     expiring = expiring_grants(repo, day, days)
-    _github_outputs(plan, decision, branch if not no_branch else "", result)
-    _step_summary(render("hr/summary.md.j2", plan=plan, decision=decision, branch=branch, expiring=expiring,
+    _github_outputs(plan, action, shown_branch or "", result)
+    _step_summary(render("hr/summary.md.j2", plan=plan, action=action, branch=shown_branch, expiring=expiring,
                          days=days))
     report = {
-        "action": decision.action if not no_branch else ("written" if plan.files else "none"),
-        "pr": decision.number,
-        "branch": None if no_branch else branch,
+        "action": action,
+        "branch": shown_branch,
         "commit": result.commit,
         "new_commit": result.created,
         "title": plan.title,
@@ -138,6 +148,7 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
         "pending": [p.employee for p in plan.pending],
         "added": [p.employee for p in plan.added],
         "in_other_prs": plan.in_other_prs,
+        "left_to_open_prs": {p.employee: p.held_in for p in plan.left_to_others},
         "files": sorted(plan.files),
         "expiring_grants": len(expiring),
     }
@@ -148,20 +159,21 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     sys.exit(EXIT_OK)
 
 
-def _body(repo: Repository, plan: SyncPlan) -> str:
+def _body(repo: Repository, plan: SyncPlan, marker: str) -> str:
     groups = {}
     for person in plan.leavers:
         names = [g.id for g in repo.groups.values() if person.employee in g.members]
         if names:
             groups[person.employee] = names
-    return render("hr/pr-body.md.j2", plan=plan, marker=prs.marker(plan.handled_employees), groups=groups)
+    return render("hr/pr-body.md.j2", plan=plan, marker=marker, groups=groups,
+                  removal_only=bool(plan.handled_employees))
 
 
-def _github_outputs(plan: SyncPlan, decision: prs.PRDecision, branch: str, result: BranchResult) -> None:
+def _github_outputs(plan: SyncPlan, action: str, branch: str, result: BranchResult) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return
-    values = {"action": decision.action, "pr": str(decision.number or ""), "branch": branch,
+    values = {"action": action, "branch": branch,
               "title": plan.title, "commit": result.commit or ""}
     with open(target, "a", encoding="utf-8") as handle:
         for key, value in values.items():
@@ -187,10 +199,13 @@ def _print_text(plan: SyncPlan, report: Mapping[str, object]) -> None:
     for person in plan.movers:
         if person.joined_locations:
             click.echo(f"  {person.employee}: a new request is needed at {', '.join(person.joined_locations)}")
-    for employee, number in sorted(plan.in_other_prs.items()):
-        click.echo(f"  {employee}: already handled in pull request #{number}, left alone")
-    if report["branch"]:
-        click.echo(f"\nPull request: {report['action']}"
-                   + (f" #{report['pr']}" if report["pr"] else "") + f" (branch {report['branch']})")
+    for person in plan.left_to_others:
+        where = ", ".join(f"{code} in #{number}" for code, number in sorted(person.held_in.items()))
+        rest = "; the rest is removed here" if person.removals else ""
+        click.echo(f"  {person.employee}: already in an open removal pull request ({where}), left to it{rest}")
+    if report["action"] == "written":
+        click.echo(f"\nFiles written: {', '.join(plan.files)}")
+    elif report["branch"]:
+        click.echo(f"\nPull request: create, on the new branch {report['branch']}")
     else:
-        click.echo(f"\nFiles written: {', '.join(plan.files) or 'none'}")
+        click.echo("\nNothing new: no branch made, no pull request to open.")

@@ -19,6 +19,8 @@ from rolebook.commands.common import (
     repo_option,
     today,
 )
+from rolebook.commands.removal_prs_option import open_prs_option, read_or_exit
+from rolebook.facts import removal_marker
 from rolebook.facts.catalog import find_role
 from rolebook.facts.resolve import effective_access
 from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index
@@ -222,12 +224,18 @@ def complete(school: str, period: str | None, reviewed_on: dt.datetime | None, r
 @period_option
 @click.option("--no-branch", is_flag=True, help="Write the grants files in the working tree instead.")
 @click.option("--pr-body", "pr_body", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the pull request body (Markdown) to this file.")
+              help="Write the pull request body (Markdown, with the removal marker) to this file.")
+@open_prs_option
 @format_option("text", "json")
 @repo_option
-def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None, output_format: str,
-          repo_path: Path | None) -> None:
-    """After the review is merged: carry out its remove and change decisions, as one change for a PR."""
+def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None, open_prs_path: Path | None,
+          output_format: str, repo_path: Path | None) -> None:
+    """After the review is merged: carry out its remove and change decisions, as one change for a PR.
+
+    The PR body and the commit carry the removal marker that `hr sync`, `offboard` and `revoke` read
+    too; with only removals, the body says it is a removal-only change. With --open-prs, a person an
+    open removal PR already removes at a location is left to it there (listed, not changed twice).
+    """
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
     code = _school(repo, school)
@@ -245,9 +253,11 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
             click.echo(f"{finding.file}:{finding.line}: {finding.code} {finding.message}", err=True)
         click.echo("\nThe review is not valid; nothing was applied.", err=True)
         sys.exit(EXIT_FINDINGS)
-    applied = apply_review(repo, review)
+    holds = removal_marker.holds(read_or_exit(open_prs_path))
+    applied = apply_review(repo, review, holds)
     context = {"review": review, "name": repo.location_name(code), "file": loaded.file, "applied": applied,
-               "summary": latest_review(repo, code)}
+               "summary": latest_review(repo, code),
+               "marker": removal_marker.write("review-apply", applied.removed_at)}
     message = render("reviews/apply-commit.txt.j2", **context)
     branch = f"review/{code}-{chosen_period}-apply"
     commit = None
@@ -267,6 +277,7 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
         echo_json({
             "school": code, "period": chosen_period, "branch": None if no_branch or not applied.files else branch,
             "commit": commit, "files": sorted(applied.files), "missing": applied.missing,
+            "left_to_open_prs": applied.left, "removal_only": applied.removal_only,
             "changes": [{"file": f, "employee": c.employee, "via": c.via, "removed": c.removed,
                          "added": c.added} for f, c in applied.changes],
         })
@@ -278,6 +289,9 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
         click.echo(f"{file}: {change.employee} ({change.via}): {what}")
     for missing in applied.missing:
         click.echo(f"already gone: {missing}")
+    for employee, where in sorted(applied.left.items()):
+        places = ", ".join(f"{location} in #{number}" for location, number in sorted(where.items()))
+        click.echo(f"{employee}: already in an open removal pull request ({places}), left to it")
     if applied.files:
         click.echo(f"\n{'Files written' if no_branch else f'Branch {branch}'}: open the pull request.")
 

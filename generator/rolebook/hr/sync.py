@@ -4,6 +4,11 @@ Removal of access is never automatic in the source documents, and that is the ga
 night the HR export is compared with the repository and one change is prepared for review, removing
 the access of leavers (everywhere), of movers (at the school they left) and of contractors past their
 end date. New hires still pending in HR stay without access. Nothing here merges anything.
+
+A person an open removal PR already holds (its marker, `rolebook.facts.removal_marker`) is left to it:
+at the locations that PR removes, and for their staff-directory entry. Only what remains (a grant at
+another location, gained since) goes into tonight's change; whatever is still left once that PR is
+merged or closed is picked up by the next run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from rolebook.facts.removal_marker import Holds
 from rolebook.hr.mapping import OPTIONAL_COLUMNS, HRMapping
 from rolebook.infra import csvio
 from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted
@@ -94,6 +100,8 @@ class Person:
     new_locations: tuple[str, ...] = ()
     contract_end: dt.date | None = None
     note: str = ""
+    held_in: dict[str, int] = field(default_factory=dict)  # location -> the open PR already removing it there
+    removed_at: list[str] = field(default_factory=list)  # locations whose grants this change removes
 
     @property
     def left_locations(self) -> list[str]:
@@ -117,7 +125,8 @@ class SyncPlan:
     added: list[Person] = field(default_factory=list)  # new in the staff directory
     updated: list[Person] = field(default_factory=list)  # details changed in the staff directory
     not_in_export: list[Person] = field(default_factory=list)
-    in_other_prs: dict[str, int] = field(default_factory=dict)  # employee -> PR already handling them
+    in_other_prs: dict[str, int] = field(default_factory=dict)  # employee -> an open PR already holding them
+    staff_changed: list[str] = field(default_factory=list)  # whose staff-directory entry this change writes
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> new text
 
     @property
@@ -126,8 +135,17 @@ class SyncPlan:
 
     @property
     def handled_employees(self) -> list[str]:
-        """Whose access this change removes: the machine-readable marker in the PR body."""
+        """Whose access this change removes."""
         return sorted({p.employee for p in self.removing if p.removals})
+
+    @property
+    def removed_locations(self) -> dict[str, set[str]]:
+        """Employee -> the locations (grants files' codes) where this change removes access: the marker."""
+        return {p.employee: set(p.removed_at) for p in self.removing if p.removed_at}
+
+    @property
+    def left_to_others(self) -> list[Person]:
+        return [p for p in self.removing if p.held_in]
 
     @property
     def title(self) -> str:
@@ -138,10 +156,10 @@ class SyncPlan:
         return "Update the staff directory from HR"
 
 
-def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date,
-              skip: dict[str, int] | None = None) -> SyncPlan:
-    """Everything one sync changes. `skip`: employees an open PR (not ours) already handles -> its number."""
-    plan = SyncPlan(in_other_prs=dict(skip or {}))
+def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date, holds: Holds | None = None) -> SyncPlan:
+    """Everything one sync changes, leaving to the open removal PRs (`holds`) whom they already hold."""
+    held = holds or Holds()
+    plan = SyncPlan()
     staff_text = _staff_text(repo)
     staff_data = load(staff_text)
     if staff_data.get("staff") is None:
@@ -151,21 +169,26 @@ def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date,
     for record in records:
         old = repo.staff.get(record.employee)
         entry = entries.get(record.employee)
-        if entry is None:
+        holder = held.pr_of(record.employee)
+        if holder is not None:
+            plan.in_other_prs[record.employee] = holder  # its entry is that PR's to change
+        elif entry is None:
             staff_data["staff"].append(_new_entry(record, staff_data["staff"]))
             plan.added.append(Person(record.employee, record.name, new_locations=record.locations))
+            plan.staff_changed.append(record.employee)
         elif _update_entry(entry, record):
             plan.updated.append(Person(record.employee, record.name))
+            plan.staff_changed.append(record.employee)
         _classify(repo, plan, record, old, today)
     for employee, member in sorted(repo.staff.items()):
         if employee not in exported:
             plan.not_in_export.append(Person(employee, member.display_name, old_locations=tuple(member.locations)))
-    removing = {p.employee for p in plan.removing}
-    plan.in_other_prs = {e: n for e, n in plan.in_other_prs.items() if e in removing}
     new_staff = dump(staff_data, staff_text)
     if new_staff != staff_text:
         plan.files[STAFF_FILE] = new_staff
-    _remove_access(repo, plan)
+    _remove_access(repo, plan, held)
+    removing = {p.employee for p in plan.removing}
+    plan.in_other_prs = {e: n for e, n in plan.in_other_prs.items() if e in removing}
     return plan
 
 
@@ -198,21 +221,29 @@ def _classify(repo: Repository, plan: SyncPlan, record: HRRecord, old: StaffMemb
         plan.movers.append(person)
 
 
-def _remove_access(repo: Repository, plan: SyncPlan) -> None:
+def _remove_access(repo: Repository, plan: SyncPlan, held: Holds) -> None:
     edited: dict[str, GrantsDocument] = {}
     for person in plan.removing:
-        if person.employee in plan.in_other_prs:
-            continue
         if person in plan.movers:
-            files = [rec.file for code, rec in repo.grants.items() if code in person.left_locations]
+            records = [rec for code, rec in repo.grants.items() if code in person.left_locations]
         else:
-            files = sorted({rec.file for rec, _, grant in repo.iter_grants() if grant.employee == person.employee})
-        for file in files:
+            records = list({rec.file: rec for rec, _, grant in repo.iter_grants()
+                            if grant.employee == person.employee}.values())
+        files: list[tuple[str, str]] = []
+        for record in sorted(records, key=lambda r: r.file):
+            holder = held.pr_at(person.employee, record.code)
+            if holder is None:
+                files.append((record.code, record.file))
+            elif any(g.employee == person.employee for g in record.model.grants):
+                person.held_in[record.code] = holder  # never removed twice: that PR does it
+                plan.in_other_prs.setdefault(person.employee, holder)
+        for code, file in files:
             doc = edited.get(file) or GrantsDocument(repo.root / file, file)
             changes = doc.edit(person.employee, remove=None)
             if changes:
                 edited[file] = doc
                 person.removals.extend((file, change) for change in changes)
+                person.removed_at.append(code)
     plan.files.update({file: doc.text() for file, doc in edited.items()})
 
 

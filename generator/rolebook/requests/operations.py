@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from rolebook.facts import removal_marker
+from rolebook.facts.removal_marker import Holds
 from rolebook.infra.yamledit import GrantsDocument, YamlEditError
 from rolebook.loading import Repository
 from rolebook.model.files import LocationKind, Role, StaffMember
@@ -17,6 +19,10 @@ from rolebook.requests import RequestError, lookup
 from rolebook.requests.change import Change, Trailers, branch_name
 
 FOLDERS = {LocationKind.school: SCHOOLS_FOLDER, LocationKind.office: OFFICES_FOLDER}
+
+# In every removal PR's body and commit: the approval gate asks one removal approver for such a change.
+REMOVAL_ONLY = ("A removal-only change: it only removes access and grants nothing, so one approval from an access "
+                "administrator or a principal of an affected school is enough.")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -111,11 +117,22 @@ def build_request(repo: Repository, given: RequestInput, today: dt.date) -> Chan
     )
 
 
+def removal_body(text: str, marker: str) -> str:
+    """A removal's commit body: what it does, that it is removal-only, and the marker (`gh pr create --fill`
+    copies the body into the PR, so the PR carries the marker too)."""
+    return f"{text}\n\n{REMOVAL_ONLY}\n\n{marker}"
+
+
 @_as_request_error
 def build_revoke(repo: Repository, employee: str, location: str, roles: list[str] | None, reason: str | None,
-                 requested_by: str) -> Change:
+                 requested_by: str, holds: Holds | None = None) -> Change:
+    """Remove roles (None: all) of one person at one location; refused when an open removal PR holds them there."""
     person = lookup.employee(repo, employee)
     kind, code = lookup.location(repo, location)
+    holder = (holds or Holds()).pr_at(person.employee, code)
+    if holder is not None:
+        raise RequestError(f"{person.display_name}'s access at {repo.location_name(code)} is already being removed "
+                           f"in open pull request #{holder}: review that one instead of opening another.")
     chosen = lookup.roles(repo, roles) if roles is not None else None
     record = repo.grants.get(code)
     held = [g for g in record.model.grants if g.employee == person.employee] if record else []
@@ -132,7 +149,7 @@ def build_revoke(repo: Repository, employee: str, location: str, roles: list[str
     return Change(
         repo.root, [doc],
         f"Revoke {', '.join(removed_names)} from {person.display_name} at {repo.location_name(code)}",
-        "Revoked with `rolebook revoke`.",
+        removal_body("Revoked with `rolebook revoke`.", removal_marker.write("revoke", {person.employee: [code]})),
         Trailers(requested_by, reason or "", [_person(person)],
                  [f"{r} ({n})" for r, n in zip(removed, removed_names, strict=True)], [_place(repo, code)]),
         branch_name("revoke", person.employee, code, *(removed if chosen is not None else ["all"])),
@@ -181,20 +198,36 @@ def build_transfer(repo: Repository, employee: str, source: str, target: str, ro
     )
 
 
+@dataclass
+class Offboard:
+    change: Change | None  # None: nothing left to remove
+    left: dict[str, dict[str, int]] = field(default_factory=dict)  # employee -> {location: open PR holding it}
+
+
 @_as_request_error
 def build_offboard(repo: Repository, separated: Iterable[str], source_name: str, requested_by: str,
-                   today: dt.date) -> Change | None:
+                   today: dt.date, holds: Holds | None = None) -> Offboard:
+    """Every grant of the separated staff, except where an open removal PR already removes it."""
     wanted = set(separated)
+    held = holds or Holds()
+    result = Offboard(None)
     docs: dict[str, GrantsDocument] = {}
     employees: list[str] = []
     locations: list[str] = []
     lines: list[str] = []
+    removes: dict[str, list[str]] = {}
     for code, record in sorted(repo.grants.items()):
         people = sorted({g.employee for g in record.model.grants if g.employee in wanted})
+        for employee in list(people):
+            holder = held.pr_at(employee, code)
+            if holder is not None:
+                result.left.setdefault(employee, {})[code] = holder
+                people.remove(employee)
         if not people:
             continue
         doc = document(repo, record.kind, code, docs)
         for employee in people:
+            removes.setdefault(employee, []).append(code)
             removed = doc.remove_roles(employee, None)
             member = repo.staff.get(employee)
             who = _person(member) if member else employee
@@ -203,11 +236,17 @@ def build_offboard(repo: Repository, separated: Iterable[str], source_name: str,
                 employees.append(who)
         locations.append(_place(repo, code))
     if not docs:
-        return None
-    return Change(
+        return result
+    left = [f"- {e}: left to #{n} at {code}" for e, where in sorted(result.left.items())
+            for code, n in sorted(where.items())]
+    text = f"Every grant of staff that {source_name} marks as separated, in one change.\n\n" + "\n".join(lines)
+    if left:
+        text += "\n\nAlready in an open removal pull request, left to it:\n" + "\n".join(left)
+    result.change = Change(
         repo.root, list(docs.values()),
         "Remove access: separated staff",
-        f"Every grant of staff that {source_name} marks as separated, in one change.\n\n" + "\n".join(lines),
+        removal_body(text, removal_marker.write("offboard", removes)),
         Trailers(requested_by, f"Separated in HR ({source_name})", employees, [], locations),
         branch_name("offboard", today.isoformat()),
     )
+    return result

@@ -10,6 +10,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from rolebook.facts.removal_marker import Holds
 from rolebook.facts.resolve import Access
 from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
 from rolebook.loading import Repository
@@ -136,11 +137,20 @@ class AppliedReview:
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> new text
     changes: list[tuple[str, GrantChange]] = field(default_factory=list)  # (file, change)
     missing: list[str] = field(default_factory=list)  # decisions whose grant is already gone
+    removed_at: dict[str, set[str]] = field(default_factory=dict)  # employee -> locations edited: the marker
+    left: dict[str, dict[str, int]] = field(default_factory=dict)  # employee -> {location: open PR holding it}
+
+    @property
+    def removal_only(self) -> bool:
+        return bool(self.changes) and not any(change.added for _file, change in self.changes)
 
 
-def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
-    """The grants files with every remove and change decision of a completed review carried out."""
+def apply_review(repo: Repository, review: ReviewFile, holds: Holds | None = None) -> AppliedReview:
+    """The grants files with every remove and change decision of a completed review carried out, except
+    where an open removal PR (`holds`) already removes that person's access at that location."""
     result = AppliedReview()
+    held = holds or Holds()
+    code_of = {record.file: code for code, record in repo.grants.items()}
     edited: dict[str, GrantsDocument] = {}
     message = (f"Six-monthly access review {review.period} of {repo.location_name(review.school)} "
                f"({review_path(review.school, review.period)})")
@@ -152,6 +162,10 @@ def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
             result.missing.append(f"{item.employee} {'/'.join(item.roles)} ({item.via})")
             continue
         for file in files:
+            holder = held.pr_at(item.employee, code_of.get(file, ""))
+            if holder is not None:
+                result.left.setdefault(item.employee, {})[code_of[file]] = holder
+                continue
             doc = edited.get(file) or GrantsDocument(repo.root / file, file)
             changes = doc.edit(
                 item.employee, remove=item.roles,
@@ -163,6 +177,7 @@ def apply_review(repo: Repository, review: ReviewFile) -> AppliedReview:
                 continue
             edited[file] = doc
             result.changes.extend((file, change) for change in changes)
+            result.removed_at.setdefault(item.employee, set()).add(code_of.get(file, ""))
     result.files = {file: doc.text() for file, doc in edited.items()}
     return result
 
