@@ -7,11 +7,22 @@ main work the same way.
 
 Commit text is not evidence of approval: anyone who can push writes any `Approved-by:` trailer they like,
 and a commit made straight to main had no review at all. So trailers are kept as what they are (the
-commit's words) and never read as approvals: an approval counts only when the forge recorded it (GitHub's
-pull-request reviews), and until a record of those is read, a commit's approvers are "not recorded".
+commit's words) and never read as approvals. An approval counts only when the forge recorded it: the
+post-merge workflow writes GitHub's reviews of each merged pull request as a note on its merge commit
+(`rolebook record-approvals`, `facts.approval_records`), and those notes fill `Commit.approvals`. A
+commit without one says "not recorded". Notes are not fetched by a plain clone: run
+`git fetch origin 'refs/notes/*:refs/notes/*'` before building, or every approver reads "not recorded".
 
-The result is cached under build/.cache by HEAD's sha, so a second build of the same commit does not read
-Git again.
+`Commit.before_rolebook` marks what came before the repository was run through pull requests, so the
+audit can say so instead of "not recorded". The rule, on the mainline history of access/: a commit is
+before Rolebook when it is not a pull request's (no PR number in its subject, no approval record) and
+either it is the repository's first commit (no parent) or no pull request's commit is older than it
+(every commit up to the first pull request merge: the import, the first data). A direct commit made
+after the first pull request merge is not before Rolebook: its approvers stay "not recorded", which is
+what the auditor should see of a change that skipped review.
+
+The result is cached under build/.cache by HEAD's sha and the approval notes' sha (a new note is a new
+cache entry), so a second build of the same commit does not read Git again.
 """
 
 from __future__ import annotations
@@ -20,12 +31,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from rolebook.facts.approval_records import NOTES_REF, ApprovalRecord, RecordedApproval, read_approval_records
 from rolebook.infra.fileio import write_atomic
-from rolebook.infra.git import git_text
+from rolebook.infra.git import git_text, side_by_side
+from rolebook.infra.gitnotes import object_ids
 from rolebook.paths import ACCESS_DIR, DATA_DIRS
 
-CACHE_VERSION = 2  # 2: approvals are no longer read from trailers
+CACHE_VERSION = 3  # 2: approvals are no longer read from trailers; 3: approvals from the notes
 RECORD = "\x00"
 FIELD = "\x1f"
 LOG_FORMAT = "%x00%H%x1f%P%x1f%an%x1f%cI%x1f%B%x1f"  # git expands %x00/%x1f: argv cannot hold NUL
@@ -54,20 +68,40 @@ class Commit:
     def short(self) -> str:
         return self.sha[:8]
 
+    # Approvals the forge recorded for this commit's pull request (its note under refs/notes/rolebook-
+    # approvals). Never read from the commit's text: `Approved-by:` trailers are claims, not records.
+    approvals: tuple[RecordedApproval, ...] = ()
+    recorded_pr: int | None = None  # the pull request the record names (a rebase merge's subject has none)
+    before_rolebook: bool = False  # set by History, by the rule in the module's docstring
+
     @property
     def pr(self) -> int | None:
         if match := MERGE_PR.match(self.subject) or SQUASH_PR.search(self.subject):
             return int(match.group(1))
-        return None
+        return self.recorded_pr
 
-    # Approvals the forge recorded for this commit's pull request. Never read from the commit's text
-    # (`Approved-by:` trailers are claims, not records): empty until the recorded reviews are read in.
-    recorded_approvers: list[str] = field(default_factory=list)
+    @property
+    def recorded_approvers(self) -> list[str]:
+        """The logins of the recorded approvals."""
+        return [approval.login for approval in self.approvals]
 
     @property
     def approvers(self) -> list[str]:
         """Who approved, as the forge recorded it; `NOT_RECORDED` when nothing was recorded."""
-        return list(self.recorded_approvers) or [NOT_RECORDED]
+        return self.recorded_approvers or [NOT_RECORDED]
+
+    def attach(self, record: ApprovalRecord) -> None:
+        self.approvals, self.recorded_pr = record.approvals, record.pr
+
+    def to_cache(self) -> dict[str, Any]:
+        data = {key: value for key, value in vars(self).items() if key != "before_rolebook"}
+        data["approvals"] = [approval.as_dict() for approval in self.approvals]
+        return data
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> Commit:
+        approvals = tuple(RecordedApproval.from_dict(a) for a in data.pop("approvals", []))
+        return cls(**data, approvals=approvals)
 
     @property
     def request(self) -> str:
@@ -83,6 +117,7 @@ class History:
     _introduced: dict[tuple[str, str], Commit] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self._mark_before_rolebook()
         for commit in self.commits:  # newest first: the first commit seen adding a line is the latest
             for file, change in commit.changes.items():
                 for employee in change.get("added", []):
@@ -96,28 +131,42 @@ class History:
     def available(self) -> bool:
         return self.head is not None
 
+    def _mark_before_rolebook(self) -> None:
+        """`before_rolebook` by the module docstring's rule: the commits older than the first pull
+        request's (all of them when there is none yet), and the first commit, unless they are a PR's."""
+        first_pr = max((i for i, c in enumerate(self.commits) if c.pr is not None), default=None)
+        for index, commit in enumerate(self.commits):  # newest first: older commits have larger indexes
+            older = first_pr is None or index > first_pr
+            commit.before_rolebook = commit.pr is None and (older or not commit.parents)
+
 
 def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ...] = (ACCESS_DIR,)) -> History:
-    """The history of `paths` at HEAD, from the cache when HEAD was read before. Empty outside Git."""
-    head = git_text(root, "rev-parse", "--verify", "-q", "HEAD")
+    """The history of `paths` at HEAD with the recorded approvals, from the cache when this HEAD and
+    these approval notes were read before. Empty outside Git."""
+    head, notes = object_ids(root, ["HEAD", NOTES_REF])
     if not head:
         return History()
-    head = head.strip()
     dirty = bool(git_text(root, "status", "--porcelain", "--", *DATA_DIRS))
-    cache = cache_dir / f"history-{head}.json" if cache_dir is not None else None
+    name = f"history-{head}.json" if notes is None else f"history-{head}-notes-{notes}.json"
+    cache = cache_dir / name if cache_dir is not None else None
     if cache is not None and cache.exists():
         try:
             data = json.loads(cache.read_text(encoding="utf-8"))
             if data.get("version") == CACHE_VERSION:
-                return History(head=head, dirty=dirty, commits=[Commit(**c) for c in data["commits"]])
+                return History(head=head, dirty=dirty, commits=[Commit.from_cache(c) for c in data["commits"]])
         except (ValueError, KeyError, TypeError):
             pass  # a damaged cache is read again from Git
-    output = git_text(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
-                  "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", "HEAD",
-                  "--", *paths) or ""
+    output, records = side_by_side(
+        lambda: git_text(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
+                         "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", "HEAD",
+                         "--", *paths) or "",
+        lambda: read_approval_records(root) if notes is not None else {})
     commits = parse_log(output)
+    for commit in commits:
+        if (record := records.get(commit.sha)) is not None:
+            commit.attach(record)
     if cache is not None:
-        write_atomic(cache, json.dumps({"version": CACHE_VERSION, "commits": [vars(c) for c in commits]}))
+        write_atomic(cache, json.dumps({"version": CACHE_VERSION, "commits": [c.to_cache() for c in commits]}))
     return History(head=head, dirty=dirty, commits=commits)
 
 
