@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO_ROOT
+from rolebook.approvals.review_requests import MARKER
 from rolebook.requests.issue_form import LABELS
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
@@ -173,7 +174,8 @@ def test_the_gate_is_defined_and_run_by_the_default_branch() -> None:
 
 def test_only_the_gate_apps_token_reports_the_check() -> None:
     steps = _workflows()["approval-gate.yml"]["jobs"]["approval-gate"]["steps"]
-    app = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/create-github-app-token@"))
+    app = next(i for i, s in enumerate(steps) if s.get("id") == "app")
+    assert str(steps[app]["uses"]).startswith("actions/create-github-app-token@")
     assert steps[app]["with"]["permission-checks"] == "write"
     assert [k for k in steps[app]["with"] if k.startswith("permission-")] == ["permission-checks"]
     gate = next(i for i, s in enumerate(steps) if "rolebook approvals" in str(s.get("run", "")))
@@ -188,3 +190,125 @@ def test_issue_form_labels_are_the_ones_the_parser_reads() -> None:
     labels = [item["attributes"]["label"] for item in form["body"] if item["type"] != "markdown"]
     assert labels and all(label.lower() in LABELS for label in labels)
     assert "access-request" in form["labels"]
+
+
+def test_the_missing_approvers_are_asked_with_a_token_of_their_own() -> None:
+    steps = _workflows()["approval-gate.yml"]["jobs"]["approval-gate"]["steps"]
+    index = {s.get("id"): i for i, s in enumerate(steps)}
+    runs = [str(s.get("run", "")) for s in steps]
+    gate = next(i for i, run in enumerate(runs) if "rolebook approvals" in run)
+    assert "--format json" in runs[gate]
+    ask = index["ask"]
+    assert "rolebook ask-reviewers" in runs[ask] and "--comments" in runs[ask]
+    mint = steps[index["ask_app"]]
+    assert str(mint["uses"]).startswith("actions/create-github-app-token@")
+    assert {k: v for k, v in mint["with"].items() if k.startswith("permission-")} == {
+        "permission-pull-requests": "write", "permission-issues": "write", "permission-members": "read"}
+    assert mint["with"]["app-id"] != steps[index["app"]]["with"]["app-id"], "not the check's app"
+    users = [i for i, s in enumerate(steps) if "steps.ask_app" in str(s.get("env", "")) + str(s.get("if", ""))]
+    assert len(users) == 1
+    calls = runs[users[0]]
+    assert "/requested_reviewers" in calls and "issues/comments/" in calls and "/comments" in calls
+    # Asked after the gate, before the check's token exists; a failure there never stops the check.
+    assert gate < ask < index["ask_app"] < users[0] < index["app"]
+    assert all(steps[i].get("continue-on-error") is True for i in (ask, index["ask_app"], users[0]))
+
+
+def test_the_checklist_marker_is_the_commands() -> None:
+    # The marker the comment is found by is written by the command; the workflow only passes the body on.
+    assert MARKER.startswith("<!--") and MARKER.endswith("-->")
+    assert MARKER not in (REPO_ROOT / ".github" / "workflows" / "approval-gate.yml").read_text()
+
+
+# A step that pushes or opens a pull request. Events made with the workflow's own token start no workflow
+# (GitHub's "Triggering a workflow"), so such a pull request never gets its required checks.
+OPENS_OR_PUSHES = re.compile(
+    r"\bgh\s+pr\s+create\b|\bgit\b[^\n]*\bpush\b"
+    r"|(?:\bgh\s+api\b|\bcurl\b)(?=[^\n]*(?:POST|\s-[fF]\s|--field|--raw-field|--input|\s-d\s|--data))"
+    r"[^\n]*/pulls(?:[\"'\s?]|$)")
+WORKFLOW_TOKEN = re.compile(r"github\.token|secrets\.GITHUB_TOKEN")
+# The one exception ("github.token only where no workflow needs to follow"): a step that pushes Git notes and
+# nothing else. A notes ref is neither a branch nor a tag, so no workflow is meant to follow it.
+NOTES_ONLY = re.compile(r"refs/notes/")
+ANY_BRANCH = re.compile(r"refs/heads/|\bHEAD\b|--all\b|--mirror\b|--tags\b|\bgh\s+pr\b|/pulls\b")
+
+
+def _pushes_only_notes(run: str) -> bool:
+    return bool(NOTES_ONLY.search(run)) and not ANY_BRANCH.search(run)
+
+
+def _pushes_or_opens_with_the_workflow_token(data: dict[object, object]) -> list[str]:
+    found = []
+    for job_id, job in data["jobs"].items():
+        inherited = {**(data.get("env") or {}), **(job.get("env") or {})}
+        for step in job.get("steps", []):
+            run = str(step.get("run", ""))
+            acts = OPENS_OR_PUSHES.search(run) or "create-pull-request" in str(step.get("uses"))
+            if not acts or _pushes_only_notes(run):
+                continue
+            given = {**inherited, **(step.get("env") or {}), **(step.get("with") or {})}
+            if any(WORKFLOW_TOKEN.search(str(value)) for value in given.values()):
+                found.append(f"{job_id}: {step.get('name') or step.get('uses')}")
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_workflow_pushes_or_opens_a_pull_request_with_the_workflow_token(path: Path) -> None:
+    # Every workflow file, the ones other parts of the project own included (hr-sync, record-approvals).
+    found = _pushes_or_opens_with_the_workflow_token(yaml.safe_load(path.read_text()))
+    assert not found, f"{path.name}: use a GitHub App installation token (actions/create-github-app-token): {found}"
+
+
+@pytest.mark.parametrize("run", [
+    'git push "https://x-access-token:${GH_TOKEN}@github.com/${GITHUB_REPOSITORY}.git" HEAD:refs/heads/x',
+    "gh pr create --base main --head x --fill",
+    'gh api --method POST "repos/$REPOSITORY/pulls" -f head=x -f base=main -f title=t',
+    'gh api "repos/${GITHUB_REPOSITORY}/pulls" -f head=x -f base=main',
+    "curl -X POST -H \"Authorization: Bearer $GH_TOKEN\" https://api.github.com/repos/o/r/pulls -d @body.json",
+])
+@pytest.mark.parametrize("token", ["${{ github.token }}", "${{ secrets.BOT_TOKEN || github.token }}",
+                                   "${{ secrets.GITHUB_TOKEN }}"])
+def test_the_token_check_sees_each_way_of_pushing_or_opening(run: str, token: str) -> None:
+    workflow = {"jobs": {"a": {"steps": [{"name": "open", "env": {"GH_TOKEN": token}, "run": run}]}}}
+    assert _pushes_or_opens_with_the_workflow_token(workflow) == ["a: open"]
+    workflow["jobs"]["a"]["steps"][0]["env"] = {"GH_TOKEN": "${{ steps.app.outputs.token }}"}
+    assert _pushes_or_opens_with_the_workflow_token(workflow) == []
+    job_level = {"jobs": {"a": {"env": {"GH_TOKEN": token}, "steps": [{"name": "open", "run": run}]}}}
+    assert _pushes_or_opens_with_the_workflow_token(job_level) == ["a: open"]
+
+
+def test_the_token_check_lets_notes_alone_but_never_a_branch_beside_them() -> None:
+    def step(run: str) -> dict[str, object]:
+        return {"jobs": {"a": {"steps": [{"name": "s", "env": {"GH_TOKEN": "${{ github.token }}"}, "run": run}]}}}
+
+    notes = 'ref=refs/notes/rolebook-apply\ngit push "$remote" "$ref:$ref"'
+    assert _pushes_or_opens_with_the_workflow_token(step(notes)) == []
+    assert _pushes_or_opens_with_the_workflow_token(step(notes + '\ngit push "$remote" HEAD:refs/heads/x')) == ["a: s"]
+    assert _pushes_or_opens_with_the_workflow_token(step(notes + "\ngh pr create --fill")) == ["a: s"]
+    assert _pushes_or_opens_with_the_workflow_token(step('git push --force "$remote" hr/sync')) == ["a: s"]
+
+
+def test_the_token_check_leaves_reading_alone() -> None:
+    workflow = {"jobs": {"a": {"steps": [{"name": "read", "env": {"GH_TOKEN": "${{ github.token }}"}, "run":
+                                          'gh api "repos/$R/pulls?state=open" > prs.json\n'
+                                          'git fetch origin "+refs/notes/x:refs/notes/x"\n'
+                                          'gh api --method POST "repos/$R/issues/1/comments" -F body=@b.md'}]}}}
+    assert _pushes_or_opens_with_the_workflow_token(workflow) == []
+
+
+def test_the_daily_export_keeps_the_file_briefly_and_records_the_commit() -> None:
+    data = _workflows()["sis-export.yml"]
+    assert set(_triggers(data)) == {"schedule", "workflow_dispatch"}
+    job = data["jobs"]["export"]
+    assert job["permissions"] == {"contents": "read"}
+    steps = job["steps"]
+    runs = [str(s.get("run", "")) for s in steps]
+    export = next(i for i, run in enumerate(runs) if "rolebook apply --export" in run)
+    fetch = next(i for i, run in enumerate(runs) if "refs/notes/rolebook-apply" in run and "git fetch" in run)
+    push = next(i for i, run in enumerate(runs) if "git push" in run and "refs/notes/rolebook-apply" in run)
+    upload = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert fetch < export < upload < push
+    assert int(steps[upload]["with"]["retention-days"]) <= 7
+    assert "personal data" in (REPO_ROOT / ".github" / "workflows" / "sis-export.yml").read_text()
+    # One writer of the apply notes at a time: the same concurrency group as apply.yml.
+    assert data["concurrency"]["group"] == _workflows()["apply.yml"]["concurrency"]["group"]

@@ -9,8 +9,9 @@ import click
 
 from rolebook.commands.change_options import change_options, fail, finish, who_asks
 from rolebook.commands.common import find_repo, load_or_exit, repo_option, today
+from rolebook.infra.fileio import write_atomic
 from rolebook.requests import RequestError
-from rolebook.requests.issue_form import parse_issue_form
+from rolebook.requests.issue_form import parse_issue_form, pull_request_body, requester
 from rolebook.requests.lookup import parse_date
 from rolebook.requests.operations import RequestInput, build_request
 
@@ -24,15 +25,26 @@ from rolebook.requests.operations import RequestInput, build_request
 @click.option("--verification", help="How the need was verified (the paper form's verification).")
 @click.option("--from-issue-form", "issue_form", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="Read the request from a submitted access-request issue form body.")
+@click.option("--issue-author", metavar="LOGIN", hidden=True,
+              help="The GitHub login of who filed the form: the commit says `Requested-by: @LOGIN`.")
+@click.option("--issue-number", type=click.IntRange(min=1), hidden=True,
+              help="The form's issue: the pull request body closes it.")
+@click.option("--pull-request-body", "body_file", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Also write the pull request's description here (with the Requested-by line).")
 @change_options
 @repo_option
 def command(employee: str | None, location: str | None, roles: tuple[str, ...], expires: str | None,
-            reason: str | None, verification: str | None, issue_form: Path | None, dry_run: bool,
-            no_branch: bool, no_commit: bool, requested_by: str | None, repo_path: Path | None) -> None:
+            reason: str | None, verification: str | None, issue_form: Path | None, issue_author: str | None,
+            issue_number: int | None, body_file: Path | None, dry_run: bool, no_branch: bool, no_commit: bool,
+            requested_by: str | None, repo_path: Path | None) -> None:
     """Request ROLEs for EMPLOYEE at a school: add them to the person's grant there, or a new grant."""
     root = find_repo(repo_path)
     repo = load_or_exit(root)
     try:
+        if issue_author is not None:
+            if requested_by is not None:
+                raise RequestError("give --issue-author or --requested-by, not both")
+            requested_by = requester(issue_author)
         if issue_form is not None:
             try:
                 form = parse_issue_form(issue_form.read_text(encoding="utf-8"))
@@ -49,3 +61,5 @@ def command(employee: str | None, location: str | None, roles: tuple[str, ...], 
         fail(exc)
         return
     finish(change, dry_run=dry_run, no_branch=no_branch, no_commit=no_commit)
+    if body_file is not None:
+        write_atomic(body_file, pull_request_body(change.message, issue_number))

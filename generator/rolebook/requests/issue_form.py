@@ -29,6 +29,8 @@ LABELS = {
 }
 NO_RESPONSE = "_No response_"
 MAX_BODY = 20_000
+# A GitHub login: letters, digits and single hyphens, at most 39 characters; an App's account ends in [bot].
+LOGIN = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?")
 
 
 @dataclass
@@ -86,3 +88,24 @@ def parse_issue_form(body: str) -> IssueForm:
         verification=" ".join(values["verification"].split()) if "verification" in values else None,
         confirmed=confirmed,
     )
+
+
+def requester(login: str) -> str:
+    """The `Requested-by:` value for the form's author: `@login`. The person who filed the form is an
+    author of the change the workflow makes for them, so the gate reads this to keep them from approving it;
+    anything but a plain login is refused rather than written into a trailer."""
+    cleaned = login.strip().removeprefix("@")
+    if not LOGIN.fullmatch(cleaned):
+        raise RequestError(f"--issue-author {login!r}: not a GitHub login (letters, digits and hyphens); "
+                           "pass the issue's user.login")
+    return f"@{cleaned}"
+
+
+def pull_request_body(message: str, issue_number: int | None) -> str:
+    """The pull request's description: the commit's body and trailers (so `Requested-by: @login` is a line of
+    its own, as in the commit), then the line that closes the form's issue."""
+    _subject, _, rest = message.partition("\n\n")
+    body = rest.strip() + "\n"
+    if issue_number is not None:
+        body += f"\nCloses #{issue_number}\n"
+    return body
