@@ -153,20 +153,20 @@ def test_audit_page_table_and_downloads(watched: Watched, tmp_path: Path) -> Non
     assert table.locator("tbody tr").count() >= 4
     row = table.locator("tr", has_text=HOSTILE_EMPLOYEE)
     assert HOSTILE_LAST in row.inner_text()  # shown as text, not run
-    assert "PR #42" in row.inner_text() and "not recorded" in row.inner_text()
+    assert "PR #42: no approval recorded" in row.inner_text()
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download CSV").click()
     csv_path = tmp_path / "report.csv"
     csv_download.value.save_as(csv_path)
-    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
     assert rows[0][0] == "Location Code"
-    assert next(r for r in rows if r[1] == HOSTILE_EMPLOYEE)[3] == "'" + HOSTILE_FIRST
+    assert next(r for r in rows if r[1] == HOSTILE_EMPLOYEE)[5] == "'" + HOSTILE_FIRST
     with page.expect_download() as xlsx_download:
         page.get_by_role("link", name="Download XLSX").click()
     xlsx_path = tmp_path / "report.xlsx"
     xlsx_download.value.save_as(xlsx_path)
     values = [[c.value for c in r] for r in openpyxl.load_workbook(xlsx_path).active.iter_rows()]
-    assert next(r for r in values if r[1] == HOSTILE_EMPLOYEE)[3] == "'" + HOSTILE_FIRST
+    assert next(r for r in values if r[1] == HOSTILE_EMPLOYEE)[5] == "'" + HOSTILE_FIRST
     watched.assert_clean()
 
 

@@ -186,7 +186,7 @@ def test_audit_page_escapes_data_and_shows_history(site_repo: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     row = next(r for r in page.split("<tr") if HOSTILE_EMPLOYEE in r)
-    assert "PR #42" in row and "not recorded" in row and "direct" in row and "Active" in row  # trailers are claims
+    assert "PR #42: no approval recorded" in row and "direct" in row and "Active" in row  # trailers are claims
     # Grants from the first commit name that commit, with no approval on record.
     principal_row = next(r for r in page.split("<tr") if "10000001" in r)
     assert "commit " in principal_row and "pat-park" not in principal_row
@@ -200,15 +200,15 @@ def test_audit_page_escapes_data_and_shows_history(site_repo: Path) -> None:
 
 def test_downloads_are_neutralised(site_repo: Path) -> None:
     folder = site_repo / "build/internal/site/audit/schools"
-    rows = list(csv.reader(io.StringIO((folder / "security-audit-100.csv").read_text(encoding="utf-8"))))
-    assert rows[0][:8] == ["Location Code", "Employee Number", "Last Name", "First Name", "User Role(s)",
-                           "Status", "Last Login", "Staff Type"]
+    rows = list(csv.reader(io.StringIO((folder / "security-audit-100.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0][:9] == ["Location Code", "Employee Number", "School Name", "User Role(s)", "Last Name",
+                           "First Name", "Last Login Date", "Staff Type", "Status"]
     hostile = next(r for r in rows if r[1] == HOSTILE_EMPLOYEE)
-    assert hostile[3] == "'" + HOSTILE_FIRST and hostile[2] == HOSTILE_LAST
+    assert hostile[5] == "'" + HOSTILE_FIRST and hostile[4] == HOSTILE_LAST
     sheet = openpyxl.load_workbook(folder / "security-audit-100.xlsx").active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     cell = next(r for r in values if r[1] == HOSTILE_EMPLOYEE)
-    assert cell[3] == "'" + HOSTILE_FIRST
+    assert cell[5] == "'" + HOSTILE_FIRST
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 

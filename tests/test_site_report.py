@@ -32,8 +32,9 @@ def test_report_rows_are_escaped_and_link_their_requests(tmp_path: Path) -> None
     assert "<td>=HYPERLINK(&#34;http://evil.example/x&#34;,&#34;open&#34;)</td>" in hostile
     assert HOSTILE_FIRST not in hostile
     assert '<a href="../../roles/teacher.html">Teacher</a>' in hostile
-    assert "not recorded <span class=\"rb-muted\">(" in hostile  # an Approved-by trailer is no record
+    assert '<dd class="rb-approved">PR #42: no approval recorded</dd>' in hostile  # a trailer is no record
 
     first_commit = git(repo, "rev-list", "--max-parents=0", "HEAD")
     principal = rows["10000001"]
     assert f'<a href="{url}/commit/{first_commit}">commit {first_commit[:8]}</a>' in principal
+    assert "Before Rolebook: imported on " in principal and "no approval on record" in principal

@@ -78,7 +78,7 @@
         } else {
           var table = element("table", null, "rb-table");
           var head = table.createTHead().insertRow();
-          ["Location", "Role", "Access", "Expires", "Status", "Grant file"].forEach(function (name) {
+          ["Location", "Role", "Access", "Expires", "Status", "Approved by", "Live since", "Grant file"].forEach(function (name) {
             var th = element("th", name); th.scope = "col"; head.appendChild(th);
           });
           var body = table.createTBody();
@@ -88,7 +88,10 @@
             if (a[6]) {
               var link = element("a", a[1] + " (" + a[0] + ")"); link.href = a[6]; where.appendChild(link);
             } else { where.textContent = a[1] + " (" + a[0] + ")"; }
-            [a[2], a[3], a[4], a[5], a[7]].forEach(function (v) { row.insertCell().textContent = v; });
+            // a[8], a[9]: who approved (from the recorded evidence) and when it reached the live system.
+            [a[2], a[3], a[4], a[5], a[8] || "\u2014", a[9] || "\u2014", a[7]].forEach(function (v) {
+              row.insertCell().textContent = v;
+            });
           });
           card.appendChild(table);
         }

@@ -3,12 +3,15 @@
 One answer for everyone who asks: the validator (RB704), `rolebook review status`, and the audit site's
 header and dashboard all call these functions on the repository's reviews (`Repository.reviews`), so
 they cannot disagree. Only a completed review counts; one still open or submitted is work in progress.
+The report's per-grant decisions come from that same last completed review (`ReviewStanding.decision_for`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from rolebook.loading import Repository
 from rolebook.loading.records import LoadedReview, ReviewSet
@@ -19,6 +22,41 @@ def latest_completed(reviews: ReviewSet, school: str) -> LoadedReview | None:
     """The school's most recent completed review (by the day it was done, then its period), or None."""
     done = [r for r in reviews.for_school(school) if r.model.status is ReviewStatus.completed]
     return max(done, key=lambda r: (r.effective_date, r.period), default=None)
+
+
+@dataclass(frozen=True)
+class ItemDecision:
+    """What the last completed review decided about one grant reaching the school."""
+
+    period: str
+    decision: str | None  # "keep", "remove" or "change"; None: the item was left undecided
+    decided_by: str | None  # Git username: the item's own decided_by, else the review's reviewer
+    reason: str | None
+    change_to: tuple[str, ...]
+    file: str  # the review file, repository-relative
+    commit: str | None  # the commit the review was merged in, when the file records it
+
+    @property
+    def label(self) -> str:
+        """'keep', 'remove', 'change to counselor, teacher' or 'not decided'."""
+        if self.decision is None:
+            return "not decided"
+        if self.decision == "change" and self.change_to:
+            return "change to " + ", ".join(self.change_to)
+        return self.decision
+
+
+def item_decisions(review: LoadedReview) -> dict[tuple[str, str], list[tuple[frozenset[str], ItemDecision]]]:
+    """(employee, via) -> each of the review's items for it, with the item's roles, in file order."""
+    found: dict[tuple[str, str], list[tuple[frozenset[str], ItemDecision]]] = {}
+    model = review.model
+    for item in model.items:
+        decision = ItemDecision(
+            period=model.period, decision=item.decision.value if item.decision else None,
+            decided_by=item.decided_by or model.reviewer, reason=item.reason,
+            change_to=tuple(item.change_to or ()), file=review.file, commit=model.commit)
+        found.setdefault((item.employee, item.via), []).append((frozenset(item.roles), decision))
+    return found
 
 
 @dataclass(frozen=True)
@@ -54,6 +92,20 @@ class ReviewStanding:
             return None
         when = self.last_reviewed_on
         return f"{self.latest.period}, {when.isoformat()}" if when else self.latest.period
+
+    @cached_property
+    def _decisions(self) -> dict[tuple[str, str], list[tuple[frozenset[str], ItemDecision]]]:
+        return item_decisions(self.latest) if self.latest is not None else {}
+
+    def decision_for(self, employee: str, via: str, roles: Collection[str]) -> ItemDecision | None:
+        """The last completed review's decision on one grant: the item for this person reached this way
+        (`via` as review files write it: 'direct', 'cluster ID', 'all-schools'), the one with the same
+        roles when the person has several; None when the review did not list the grant (it is newer)."""
+        items = self._decisions.get((employee, via))
+        if not items:
+            return None
+        wanted = frozenset(roles)
+        return next((decision for held, decision in items if held == wanted), items[0][1])
 
 
 # The name the validator and `rolebook review status` have always used for a school that is late.

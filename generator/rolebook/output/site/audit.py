@@ -15,25 +15,53 @@ from pathlib import Path
 from typing import Any
 
 from rolebook.facts.applied import LiveRecord, reached_live
+from rolebook.facts.approval_records import RecordedApproval
+from rolebook.facts.grant_status import gives_access, status_label
 from rolebook.facts.history import Commit, History
 from rolebook.facts.resolve import Access, by_employee, by_location, effective_access
-from rolebook.facts.review_status import ReviewStanding, review_standings
+from rolebook.facts.review_status import ItemDecision, ReviewStanding, review_standings
 from rolebook.loading import Repository
-from rolebook.model.files import HRStatus, LocationKind, SchoolLevel
+from rolebook.model.files import HRStatus, LocationKind, SchoolLevel, StaffMember
 from rolebook.model.findings import Finding, Severity
 from rolebook.policy.check import Report, run_rules
 
+# The district's report (000), in its order, then Rolebook's own columns: page and downloads alike.
+DISTRICT_COLUMNS = (
+    "Location Code", "Employee Number", "School Name", "User Role(s)", "Last Name", "First Name",
+    "Last Login Date", "Staff Type", "Status",
+)
 EXPORT_HEADER = (
-    "Location Code", "Employee Number", "Last Name", "First Name", "User Role(s)", "Status", "Last Login",
-    "Staff Type", "Expires", "Access", "Request", "Approved By", "Approved On", "Findings",
+    *DISTRICT_COLUMNS, "Expires", "Access", "Request", "Approved By", "Approved Commit", "Approved On",
+    "Live Since", "Last Review", "Review Decision", "Decided By", "Review Request", "Findings",
 )
 FEED_LENGTH = 25
 NO_VALUE = "—"
+NOT_YET_LIVE = "not yet"
+NO_REVIEW = "no review on record"
+
+# One recorded approval as the report shows it: (who, the commit approved, when: ISO date).
+Approval = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class ReviewCells:
+    """A grant's line from its school's last completed review, as the report shows it."""
+
+    review: str  # "2026-H2, 2026-09-15", or NO_REVIEW
+    decision: str  # "keep", "remove: left the school", "change to teacher", "not listed in the 2026-H2 review"
+    decided_by: str
+    request: str  # "PR #7", "commit 1a2b3c4d" or NO_VALUE
+    pr: int | None
+    sha: str | None
+
+
+NO_REVIEW_CELLS = ReviewCells(NO_REVIEW, NO_VALUE, NO_VALUE, NO_VALUE, None, None)
 
 
 @dataclass
 class Row:
     location: str
+    school_name: str
     employee: str
     last_name: str
     first_name: str
@@ -47,15 +75,23 @@ class Row:
     request: str
     pr: int | None
     sha: str | None
-    approved_by: str
-    approved_on: str
+    approvals: tuple[Approval, ...]  # who approved the request, from the recorded evidence
+    approval_note: str  # when there are none: why ("PR #42: no approval recorded", "Before Rolebook: ...")
+    live_since: str
+    review: ReviewCells = NO_REVIEW_CELLS
     findings: list[Finding] = field(default_factory=list)
 
     def export(self) -> list[str]:
+        approvals = self.approvals
+        review = self.review
         return [
-            self.location, self.employee, self.last_name, self.first_name,
-            "; ".join(name for _, name in self.roles), self.status, self.last_login, self.staff_type,
-            self.expires, self.how, self.request, self.approved_by, self.approved_on,
+            self.location, self.employee, self.school_name, "; ".join(name for _, name in self.roles),
+            self.last_name, self.first_name, self.last_login, self.staff_type, self.status,
+            self.expires, self.how, self.request,
+            "; ".join(a[0] for a in approvals) if approvals else self.approval_note,
+            "; ".join(a[1] for a in approvals) if approvals else NO_VALUE,
+            "; ".join(a[2] for a in approvals) if approvals else NO_VALUE,
+            self.live_since, review.review, review.decision, review.decided_by, review.request,
             "; ".join(f"{f.code}: {f.message}" for f in self.findings),
         ]
 
@@ -90,7 +126,9 @@ class AuditData:
         self.no_login = "never" if stored.present and not stored.errors else NO_VALUE
         self.login_note = login_note(self.repo)
         self._person_cells: dict[str, tuple[str, str, str]] = {}
-        self._commit_cells: dict[str, tuple[str, int | None, str | None, str, str]] = {}
+        self._commit_cells: dict[str, CommitCells] = {}
+        self._review_requests: dict[str, tuple[str, int | None, str | None]] = {}
+        self._decision_cells: dict[tuple[ItemDecision, str], ReviewCells] = {}
         # (grants file's code, index) -> the cells of a grant that reaches many locations.
         self.reaching_grant_cells: dict[tuple[str, int], GrantCells] = {}
 
@@ -107,17 +145,93 @@ class AuditData:
             self._person_cells[employee] = cells
         return cells
 
-    def commit_cells(self, commit: Commit | None) -> tuple[str, int | None, str | None, str, str]:
-        """A report row's request label, PR number, commit sha, approvers and approval date."""
-        if commit is None:
-            return NO_VALUE, None, None, NO_VALUE, NO_VALUE
+    def commit_cells(self, commit: Commit | None) -> CommitCells:
+        """A report row's request label, PR number, commit sha, recorded approvals (or why there are
+        none) and when the commit's content reached the live system. Memoised: commits recur."""
+        if commit is None:  # not in Git (or not committed yet): nothing to show, nothing applied
+            return NO_VALUE, None, None, (), NO_VALUE, NOT_YET_LIVE if self.live.reached else NO_VALUE
         cells = self._commit_cells.get(commit.sha)
         if cells is None:
-            approvers = commit.approvers
-            cells = (commit.request, commit.pr, commit.sha, ", ".join(approvers) if approvers else NO_VALUE,
-                     commit.date[:10])
+            approvals = tuple(self.approval(a) for a in commit.approvals)
+            when = self.live.when(commit.sha)
+            live_since = when[:10] if when else NOT_YET_LIVE if self.live.reached else NO_VALUE
+            cells = (commit.request, commit.pr, commit.sha, approvals, no_approval_note(commit), live_since)
             self._commit_cells[commit.sha] = cells
         return cells
+
+    def approval(self, recorded: RecordedApproval) -> Approval:
+        """(who, the commit approved, when): 'Pat Park (pat-park, 10000001)', 'a1b2c3d4', '2026-11-02'."""
+        name = recorded.name
+        if name is None and recorded.employee is not None:
+            member = self.repo.staff.get(recorded.employee)
+            name = member.display_name if member else None
+        ids = ", ".join(part for part in (recorded.login, recorded.employee) if part)
+        who = f"{name} ({ids})" if name else ids
+        return who, recorded.commit_id[:8], recorded.submitted_at[:10]
+
+    def review_cells(self, code: str, employee: str, via: str, roles: list[str]) -> ReviewCells:
+        """The school's last completed review's decision on this grant (the standing RB704 reads)."""
+        standing = self.reviews.get(code)
+        if standing is None or standing.latest is None:
+            return NO_REVIEW_CELLS
+        decision = standing.decision_for(employee, via, roles)
+        label = standing.label or standing.latest.period
+        if decision is None:
+            return ReviewCells(label, f"not listed in the {standing.latest.period} review",
+                               NO_VALUE, NO_VALUE, None, None)
+        key = (decision, label)
+        cells = self._decision_cells.get(key)
+        if cells is None:
+            request, pr, sha = self.review_request(decision)
+            text = decision.label + (f": {decision.reason}" if decision.reason else "")
+            cells = ReviewCells(label, text, self.git_user(decision.decided_by), request, pr, sha)
+            self._decision_cells[key] = cells
+        return cells
+
+    def review_request(self, decision: ItemDecision) -> tuple[str, int | None, str | None]:
+        """The PR (or commit) a review came in by: the commit it records, else the last commit that
+        changed its file."""
+        key = decision.commit or decision.file
+        found = self._review_requests.get(key)
+        if found is None:
+            commit = self.commit_by_sha(decision.commit) if decision.commit else None
+            if commit is None:
+                commit = self.last_change.get(decision.file)
+            found = (commit.request, commit.pr, commit.sha) if commit else (
+                (f"commit {decision.commit[:8]}", None, decision.commit) if decision.commit else (NO_VALUE, None, None))
+            self._review_requests[key] = found
+        return found
+
+    def commit_by_sha(self, sha: str) -> Commit | None:
+        """A mainline commit by its id or a prefix of it (review files may record a short id)."""
+        exact = self.commits_by_sha.get(sha)
+        if exact is not None:
+            return exact
+        return next((c for c in self.history.commits if c.sha.startswith(sha)), None)
+
+    @cached_property
+    def commits_by_sha(self) -> dict[str, Commit]:
+        return {commit.sha: commit for commit in self.history.commits}
+
+    @cached_property
+    def last_change(self) -> dict[str, Commit]:
+        """file -> the newest mainline commit that changed an employee's line in it."""
+        found: dict[str, Commit] = {}
+        for commit in self.history.commits:  # newest first
+            for file in commit.changes:
+                found.setdefault(file, commit)
+        return found
+
+    def git_user(self, login: str | None) -> str:
+        """'Pat Park (pat-park)' for a Git username the directory knows; the username otherwise."""
+        if not login:
+            return NO_VALUE
+        member = self.staff_by_login.get(login)
+        return f"{member.display_name} ({login})" if member else login
+
+    @cached_property
+    def staff_by_login(self) -> dict[str, StaffMember]:
+        return {m.git_username: m for m in self.repo.staff.values() if m.git_username}
 
     @cached_property
     def live(self) -> LiveRecord:
@@ -159,9 +273,29 @@ def login_note(repo: Repository) -> str | None:
     return None
 
 
-def status_of(expires: dt.date | None, today: dt.date) -> str:
-    """The district report's status: Active with a future (or no) expiry date, Inactive once expired."""
-    return "Active" if expires is None or expires >= today else "Inactive"
+CommitCells = tuple[str, int | None, str | None, tuple[Approval, ...], str, str]
+
+
+def no_approval_note(commit: Commit) -> str:
+    """What the Approved By cell says when no approval is on record for the commit that made a grant."""
+    if commit.before_rolebook:
+        return f"Before Rolebook: imported on {commit.date[:10]}, no approval on record"
+    if commit.pr is not None:
+        return f"PR #{commit.pr}: no approval recorded"
+    return f"commit {commit.short}: made without a pull request, no approval on record"
+
+
+def approved_text(approval: Approval) -> str:
+    """One approval in a sentence: 'Pat Park (pat-park, 10000001), approved a1b2c3d4 on 2026-11-02'."""
+    who, commit, when = approval
+    return f"{who}, approved {commit} on {when}"
+
+
+def review_via(access: Access) -> str:
+    """How a review file names the way a grant reaches the school: 'direct', 'cluster ID', 'all-schools'."""
+    if access.via == "cluster":
+        return f"cluster {access.cluster}"
+    return access.via
 
 
 def how_label(repo: Repository, access: Access) -> str:
@@ -181,6 +315,8 @@ def location_rows(data: AuditData, code: str) -> list[Row]:
         grouped[(access.source.code, access.index)].append(access)
     findings_of = data.findings_of
     reaching = data.reaching_grant_cells
+    school_name = data.repo.location_name(code)
+    reviewed = code in data.reviews and data.reviews[code].latest is not None
     rows = []
     for key, accesses in grouped.items():
         first = accesses[0]
@@ -195,17 +331,21 @@ def location_rows(data: AuditData, code: str) -> list[Row]:
         findings = findings_of.get((code, employee), ())
         if first.source.code != code:
             findings = [*findings, *findings_of.get((first.source.code, employee), ())]
-        rows.append(Row(code, *cells, findings=list(dict.fromkeys(findings)) if findings else []))
+        review = data.review_cells(code, employee, review_via(first), [r for r, _ in cells[3]]) \
+            if reviewed else NO_REVIEW_CELLS
+        rows.append(Row(code, school_name, *cells, review=review,
+                        findings=list(dict.fromkeys(findings)) if findings else []))
     rows.sort(key=lambda r: (r.last_name.lower(), r.first_name.lower(), r.employee))
     return rows
 
 
-GrantCells = tuple[str, str, str, list[tuple[str, str]], str, str, str, str, str, str | None, str, int | None,
-                   str | None, str, str]
+GrantCells = tuple[str, str, str, list[tuple[str, str]], str, str, str, str, str, str | None,
+                   str, int | None, str | None, tuple[Approval, ...], str, str]
 
 
 def grant_cells(data: AuditData, accesses: list[Access]) -> GrantCells:
-    """A report row's cells but its location and findings, in Row's order: from one grant's accesses.
+    """A report row's cells but its location, school name, review and findings, in Row's order: from
+    one grant's accesses.
 
     A quarter of a million rows at district scale: what rows share (a person, a commit, a role's name)
     comes from AuditData's memos."""
@@ -221,7 +361,7 @@ def grant_cells(data: AuditData, accesses: list[Access]) -> GrantCells:
     return (
         employee, last_name, first_name,
         [(r, role_names.get(r, r)) for r in role_ids],
-        status_of(expires, data.today),
+        status_label(grant.status, expires, data.today),
         login.isoformat() if login else data.no_login,
         staff_type,
         expires.isoformat() if expires else "never",
@@ -237,8 +377,10 @@ def role_counts(data: AuditData, code: str) -> list[dict[str, Any]]:
     school = repo.schools.get(code)
     level: SchoolLevel | None = school.level if school else None
     holders: dict[str, set[str]] = defaultdict(set)
+    today = data.today
     for access in data.by_location.get(code, []):
-        if status_of(access.grant.expires, data.today) == "Active":
+        grant = access.grant
+        if gives_access(grant.status, grant.expires, today):
             holders[access.role].add(access.employee)
     wanted = set(holders)
     if school is not None:
@@ -318,6 +460,7 @@ def export_preamble(data: AuditData, header: dict[str, Any]) -> list[tuple[str, 
         ("Local district", header["cluster"] or NO_VALUE),
         ("Built from commit", data.commit_label),
         ("Built at", data.built_at.isoformat(timespec="seconds")),
+        ("Status as of", data.today.isoformat()),
         ("Last access review", review.label if review else "no review on record"),
     ]
 
@@ -375,16 +518,26 @@ def people_index(data: AuditData, href: dict[str, str]) -> dict[str, Any]:
     # 75,000 people and 270,000 accesses at district scale: names and labels are looked up, not rebuilt.
     location_names = {code: repo.location_name(code) for code in data.by_location}
     by_place_and_role = attrgetter("location", "role")
+    introduced, commit_cells = data.history.introduced, data.commit_cells
+    evidence_of: dict[str | None, tuple[str, str]] = {}  # commit -> (approved by, live since): commits recur
     people = []
     for employee in sorted(set(staff) | set(by_employee)):
         person = staff.get(employee)
         rows = []
         for access in sorted(by_employee.get(employee, ()), key=by_place_and_role):
             location = access.location
-            expires = access.source.model.grants[access.index].expires
+            grant = access.source.model.grants[access.index]
+            expires = grant.expires
+            commit = introduced(access.source.file, employee)
+            evidence = evidence_of.get(commit.sha if commit else None)
+            if evidence is None:
+                _, _, _, approvals, note, live_since = commit_cells(commit)
+                evidence = ("; ".join(approved_text(a) for a in approvals) if approvals else note, live_since)
+                evidence_of[commit.sha if commit else None] = evidence
             rows.append([location, location_names[location], role_names.get(access.role, access.role),
-                         access.how, expires.isoformat() if expires else "never", status_of(expires, today),
-                         href.get(location, ""), access.source.file])
+                         access.how, expires.isoformat() if expires else "never",
+                         status_label(grant.status, expires, today), href.get(location, ""), access.source.file,
+                         *evidence])
         if person is None:
             people.append([employee, NO_VALUE, "(not in the HR directory)", NO_VALUE, NO_VALUE, "unknown", rows])
         else:
@@ -392,5 +545,6 @@ def people_index(data: AuditData, href: dict[str, str]) -> dict[str, Any]:
                            person.position, person.hr_status.value, rows])
     return {"commit": data.commit_label, "built_at": data.built_at.isoformat(timespec="seconds"),
             "columns": ["employee", "last_name", "first_name", "staff_type", "position", "hr_status", "access"],
-            "access_columns": ["location", "location_name", "role", "how", "expires", "status", "page", "file"],
+            "access_columns": ["location", "location_name", "role", "how", "expires", "status", "page", "file",
+                               "approved_by", "live_since"],
             "people": people}

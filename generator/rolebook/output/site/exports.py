@@ -77,5 +77,7 @@ def write_exports(folder: Path, stem: str, title: str, header: Sequence[str], ro
     """Plain writes: the site is built in a staging folder that replaces the old one whole."""
     folder.mkdir(parents=True, exist_ok=True)
     safe = neutralised(rows)
-    (folder / f"{stem}.csv").write_text(csv_text(header, safe, safe=True), encoding="utf-8", newline="")
+    # With a byte-order mark: Excel on Windows reads a CSV without one in the system code page, and
+    # garbles accented names.
+    (folder / f"{stem}.csv").write_text(csv_text(header, safe, safe=True), encoding="utf-8-sig", newline="")
     (folder / f"{stem}.xlsx").write_bytes(xlsx_bytes(title, header, safe, preamble, safe=True))
