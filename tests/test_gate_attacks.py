@@ -143,7 +143,11 @@ def test_a_principal_who_pushed_to_the_pr_cannot_approve_it(git_repo: Path, name
     head = _push_as(git_repo, name, email, "    reason: pushed by the principal\n", trailer)
     result = gate(git_repo, base, head, "rosa-rivera", [review("ngozi-o", "APPROVED", head, NOON, 1)])
     assert result.returncode == 1
-    assert "nobody can approve this yet" in result.stdout
+    # Oak High's only principal wrote part of it: the local district signs instead.
+    assert "any one of @lee-ld" in result.stdout and "nobody can approve this yet" not in result.stdout
+    needed = requirements(gate(git_repo, base, head, "rosa-rivera", fmt="json"))
+    assert [(r["eligible"], r["escalated_from"]) for r in needed] == [(["lee-ld"], "Principal of Oak High School")]
+    assert needed[0]["escalation"].startswith("The only Principal of Oak High School is a co-author of this pull")
 
 
 def test_a_bystanders_commit_leaves_the_principal_free_to_approve(git_repo: Path) -> None:

@@ -4,7 +4,9 @@ In the district's documents a request carries the signature of the right person:
 school's roles, a central office for its own, SPED Operations for SPED roles, the local district for a
 principal's own access. Here that signature is a pull-request approval, and `rolebook approvals`
 proves it was given. Reviewers always come from the base revision, so a change cannot appoint its own
-approver.
+approver. A change that only removes access needs one approval from the policy's removal approvers
+(`narrowing`); a requirement that only its own authors or requesters could sign climbs the policy's
+escalation chain instead of deadlocking (`gate`).
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ class PullRequest:
     head_sha: str | None
     author: str | None
     repository: str | None  # owner/name
+    body: str | None = None  # its description: a `Requested-by: @login` line names the requester
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -106,11 +107,11 @@ def parse_pr_verdict_list(data: Any, where: str = "reviews") -> list[PullRequest
 def parse_pull_request(data: Any, where: str = "pull_request") -> PullRequest:
     if not isinstance(data, Mapping):
         raise BadInput(f"{where}: expected a pull_request object")
-    number = data.get("number")
+    number, body = data.get("number"), data.get("body")
     return PullRequest(
         number if isinstance(number, int) else None,
         _get(data, "base", "sha"), _get(data, "head", "sha"), _get(data, "user", "login"),
-        _get(data, "base", "repo", "full_name"),
+        _get(data, "base", "repo", "full_name"), body if isinstance(body, str) else None,
     )
 
 
@@ -121,7 +122,7 @@ def parse_event(data: Any, where: str = "event") -> tuple[PullRequest, list[Pull
     pull = parse_pull_request(data["pull_request"], f"{where}: pull_request")
     if pull.repository is None:
         pull = PullRequest(pull.number, pull.base_sha, pull.head_sha, pull.author,
-                           _get(data, "repository", "full_name"))
+                           _get(data, "repository", "full_name"), pull.body)
     submitted: list[PullRequestVerdict] = []
     if isinstance(data.get("review"), Mapping):
         verdict = parse_pr_verdict(data["review"], f"{where}: review")

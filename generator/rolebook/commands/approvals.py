@@ -73,17 +73,20 @@ def _fetch_commit_logins(pull: PullRequest) -> set[str]:
 @click.option("--base", "base_ref", help="Base revision (default: pull_request.base.sha of --event).")
 @click.option("--head", "head_ref", help="Head revision (default: pull_request.head.sha of --event).")
 @click.option("--author", help="The pull request's author (default: pull_request.user.login of --event).")
+@click.option("--requester", "requesters", multiple=True,
+              help="Whom the pull request was opened for (repeatable): an author too, who cannot approve it. "
+                   "Added to the commits' `Requested-by:` trailers and the body's `Requested-by: @login` line.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the Markdown checklist here ($GITHUB_STEP_SUMMARY is appended to when set).")
 @format_option("markdown", "json", default="markdown")
 @repo_option
 def command(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, base_ref: str | None,
-            head_ref: str | None, author: str | None, summary_file: Path | None, output_format: str,
-            repo_path: Path | None) -> None:
+            head_ref: str | None, author: str | None, requesters: tuple[str, ...], summary_file: Path | None,
+            output_format: str, repo_path: Path | None) -> None:
     """Which approvals the pull request still needs, per changed grant, from the base branch's reviewers."""
     try:
-        code = _run(event_file, review_files, fetch, base_ref, head_ref, author, summary_file, output_format,
-                    repo_path)
+        code = _run(event_file, review_files, fetch, base_ref, head_ref, author, requesters, summary_file,
+                    output_format, repo_path)
     except BadInput as exc:
         click.echo(f"rolebook approvals: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
@@ -91,8 +94,8 @@ def command(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool
 
 
 def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, base_ref: str | None,
-         head_ref: str | None, author: str | None, summary_file: Path | None, output_format: str,
-         repo_path: Path | None) -> int:
+         head_ref: str | None, author: str | None, requesters: tuple[str, ...], summary_file: Path | None,
+         output_format: str, repo_path: Path | None) -> int:
     pull = PullRequest(None, None, None, None, None)
     event_reviews: list[Review] = []
     if event_file is not None:
@@ -114,14 +117,17 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
         from rolebook.approvals.revisions import read_git, revisions
         from rolebook.infra.git import in_background
         found = in_background(lambda: read_git(root, base_ref, head_ref))
-        from rolebook.approvals.authors import commit_identities  # co-authors count as authors
+        from rolebook.approvals.authors import commit_people, requester_identities, requesters_in
         from rolebook.approvals.gate import apply_approvals, requirements
 
         git_revisions = found()
-        # Who pushed to the pull request is read by Git while the revisions load.
-        pushed_by = in_background(lambda: commit_identities(root, git_revisions.base_sha, git_revisions.head_sha))
+        # Who pushed to the pull request, and for whom, is read by Git while the revisions load.
+        pushed_by = in_background(lambda: commit_people(root, git_revisions.base_sha, git_revisions.head_sha))
+        asked_by = requesters_in(pull.body or "").union(*(requester_identities(r) for r in requesters))
         with revisions(root, git_revisions) as revs:
-            result = requirements(revs, author, today(), pushed_by() | commit_logins)
+            people = pushed_by()
+            result = requirements(revs, author, today(), people.authors | commit_logins,
+                                  people.requesters | asked_by)
     from rolebook.approvals.verdicts import ignored_verdicts  # deleted accounts: said, never counted
 
     verdicts = merge(event_reviews, listed)
