@@ -91,6 +91,8 @@ def staff_yaml(d: District, origin: str) -> str:
                    f"    locations: {_flow(p.locations, quote=True)}\n")
         if p.git:
             out.append(f"    git_username: {p.git}\n")
+        if p.email:
+            out.append(f"    email: {p.email}\n")
         if p.contractor:
             out.append("    contractor: true\n")
             if p.sponsor:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from tools.synth.names import FIRST_NAMES, LAST_NAMES, ascii_slug
 
+EMAIL_DOMAIN = "rusd.example"  # a reserved name: the synthetic district's mail reaches nobody
+
 
 @dataclass
 class Person:
@@ -23,6 +25,7 @@ class Person:
     locations: list[str]
     hr_status: str = "processed"
     git: str | None = None
+    email: str | None = None  # work e-mail, as the single sign-on knows it
     contractor: bool = False
     sponsor: str | None = None
     contract_end: dt.date | None = None
@@ -56,6 +59,7 @@ class People:
         self.numbers: set[str] = set()
         self.names: set[tuple[str, str]] = set()
         self.usernames: set[str] = set()
+        self.emails: set[str] = set()
         self.all: list[Person] = []
 
     def _number(self) -> str:
@@ -96,10 +100,22 @@ class People:
         self.usernames.add(name)
         return name
 
+    def email(self, first: str, last: str) -> str:
+        """A unique work e-mail, first.last@ the district's domain; no draw from the seeded generator, so
+        adding e-mails changed nothing else of the district."""
+        base = f"{ascii_slug(first) or 'staff'}.{ascii_slug(last) or 'member'}"
+        name, n = base, 1
+        while name in self.emails:
+            n += 1
+            name = f"{base}{n}"
+        self.emails.add(name)
+        return f"{name}@{EMAIL_DOMAIN}"
+
     def hire(self, position: str, staff_type: str, locations: list[str], git: float = 0.0,
              hr_status: str = "processed") -> Person:
         first, last = self._name()
         person = Person(self._number(), first, last, staff_type, position, list(locations), hr_status)
+        person.email = self.email(first, last)
         if git >= 1.0 or (git > 0 and self.rng.random() < git):
             person.git = self.username(first, last)
         self.all.append(person)

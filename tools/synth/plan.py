@@ -90,7 +90,24 @@ def build(params: Params, catalog: Catalog) -> District:
     _office_filler(rng, people, book, offices, office_people, budget.office_filler)
 
     _fill_minimums(book, schools, offices, school_people, office_people, warnings)
+    groups[AUDITORS] = ("District Auditors", "Read every page of the internal audit site: each school's "
+                        "Security Audit Report, the dashboard and the person lookup.",
+                        _auditors(offices, office_people, groups))
     return District(params, clusters, schools, offices, people.all, groups, book, warnings)
+
+
+AUDITORS = "district-auditors"  # policy.site_access.auditors' default
+AUDIT_OFFICE = "ODA"  # the Office of Data and Accountability, when the district has one
+
+
+def _auditors(offices: list[Location], office_people: dict[str, list[Person]], groups: Groups) -> list[Person]:
+    """Two office staff with a Git username, in no reviewer group, of the data office if there is one:
+    chosen from the people already hired, so the staff count and every other draw stay as they were."""
+    in_groups = {p.employee for _, _, members in groups.values() for p in members}
+    order = sorted(offices, key=lambda o: o.code != AUDIT_OFFICE)
+    chosen = [p for o in order for p in office_people.get(o.code, [])
+              if p.git and not p.contractor and p.hr_status == "processed" and p.employee not in in_groups][:2]
+    return chosen or list(groups["access-administrators"][2])
 
 
 def _budget(params: Params, rosters: dict[str, list[Slot]], office_rosters: dict[str, list[Slot]],

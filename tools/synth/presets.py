@@ -53,4 +53,6 @@ PRESETS: dict[str, Params] = {
                    max_enrollment=3000, level_mix=(6, 2, 3, 1), itinerant_share=0.08,
                    review_period="2026-H2", reviewed_on=dt.date(2026, 9, 18), codeowners=True),
     "full": Params(schools=1000, clusters=10, offices=20, staff=75_000, seed=1000),
+    # The largest district's scale (about 1,800 schools and 150,000 employees), with room to spare.
+    "full2000": Params(schools=2000, clusters=20, offices=40, staff=150_000, seed=2000),
 }

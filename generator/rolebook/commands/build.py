@@ -1,7 +1,12 @@
-"""`rolebook build [--public | --internal] [--out DIR]`: render the site and build it with MkDocs."""
+"""`rolebook build [--public | --internal] [--out DIR]`: render the site and build it with MkDocs.
+
+The internal build also writes the web server's access map (build/internal/nginx/rolebook-internal.conf)
+from the data, so every build brings who may read what up to date.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -13,8 +18,18 @@ import click
 from rolebook.commands.common import EXIT_UNUSABLE, find_repo, repo_option, report_load_errors, today
 from rolebook.loading import LoadFailed
 from rolebook.output.site import MkDocsFailed, SiteError, generate_site, run_mkdocs
+from rolebook.output.site.access_map import (
+    DEFAULT_LISTEN,
+    AccessMapError,
+    check_listen,
+    check_root,
+    unreachable_of,
+    write_access_map,
+)
+from rolebook.paths import STAFF_FILE
 
 F = TypeVar("F", bound=Callable[..., Any])
+UNREACHABLE_SHOWN = 20  # a first import may leave hundreds without an e-mail: the count says the rest
 
 
 def kind_option(func: F) -> F:
@@ -25,36 +40,92 @@ def kind_option(func: F) -> F:
                         help="The public role guide: no personal data (the default).")(func)
 
 
-def build(repo_path: Path | None, kind: str, out: Path | None) -> Path:
+class Progress:
+    """Steps of a long build on stderr, for a person at a terminal; nothing in CI logs or pipes."""
+
+    def __init__(self) -> None:
+        ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+        self.enabled = sys.stderr.isatty() and not ci
+        self.started = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.enabled:
+            click.echo(f"[{time.perf_counter() - self.started:5.1f} s] {step}...", err=True)
+
+
+def build(repo_path: Path | None, kind: str, out: Path | None, listen: str = DEFAULT_LISTEN,
+          server_root: Path | None = None) -> Path:
     """Generate and build; on any failure print why and exit 2. Returns the built site's folder."""
     root = find_repo(repo_path).resolve()
-    started = time.perf_counter()
+    try:  # before minutes of building, not after
+        check_listen(listen)
+        if server_root is not None:
+            check_root(server_root)
+    except AccessMapError as error:
+        click.echo(f"rolebook: {error}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    progress = Progress()
+    out_dir = root / "build" / kind
     try:
-        config = generate_site(root, kind, root / "build" / kind, site_dir=out, today=today())
+        config = generate_site(root, kind, out_dir, site_dir=out, today=today(), progress=progress)
+        progress("Building the pages with MkDocs")
         site = run_mkdocs(config)
+        access_map = None
+        if kind == "internal":
+            progress("Writing the access map")
+            access_map = write_access_map(out_dir, site, listen, server_root)
     except LoadFailed as failed:
         report_load_errors(failed)
         sys.exit(EXIT_UNUSABLE)
-    except SiteError as error:
+    except (SiteError, AccessMapError) as error:
         click.echo(f"rolebook: {error}", err=True)
         sys.exit(EXIT_UNUSABLE)
     except MkDocsFailed as failed:
         click.echo(failed.output, err=True)
         click.echo(f"\nrolebook: mkdocs build --strict failed ({failed.config}).", err=True)
         sys.exit(EXIT_UNUSABLE)
-    click.echo(f"Built the {kind} site in {site} ({time.perf_counter() - started:.1f} s).")
+    click.echo(f"Built the {kind} site in {site} ({time.perf_counter() - progress.started:.1f} s).")
+    if access_map is not None:
+        click.echo(f"Access map for nginx: {access_map} (serves {server_root or site} on {listen}).")
+        _tell_unreachable(out_dir)
     return site
+
+
+def _tell_unreachable(out_dir: Path) -> None:
+    """Readers the web server cannot recognise: they are refused until the data gives them an identity."""
+    unreachable = unreachable_of(out_dir)
+    if not unreachable:
+        return
+    click.echo(f"Notice: {len(unreachable)} reader(s) of the audit pages cannot be recognised by the web "
+               f"server and will be refused; add the field to {STAFF_FILE}:", err=True)
+    for person in unreachable[:UNREACHABLE_SHOWN]:
+        click.echo(f"  {person.employee} {person.name} ({person.reads}): {person.why}", err=True)
+    if len(unreachable) > UNREACHABLE_SHOWN:
+        click.echo(f"  ... and {len(unreachable) - UNREACHABLE_SHOWN} more (build/internal/readers.json)",
+                   err=True)
+
+
+def site_options(func: F) -> F:
+    """--listen and --server-root: where the generated nginx configuration listens and what it serves."""
+    func = click.option("--server-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Where the built internal site will live on the web server's host (default: "
+                             "the folder it is built in).")(func)
+    return click.option("--listen", default=DEFAULT_LISTEN, show_default=True,
+                        help="The generated nginx configuration's listen address (--internal): keep it "
+                             "on loopback or a Unix socket only the sign-on proxy reaches.")(func)
 
 
 @click.command(name="build")
 @kind_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the site (default: build/<public|internal>/site).")
+@site_options
 @repo_option
-def command(kind: str, out: Path | None, repo_path: Path | None) -> None:
+def command(kind: str, out: Path | None, listen: str, server_root: Path | None, repo_path: Path | None) -> None:
     """Build the site: the public role guide (--public) or the internal audit site (--internal).
 
     Pages are rendered into build/<kind>/docs, then `mkdocs build --strict` runs with
-    build/<kind>/mkdocs.yml, which inherits the repository's mkdocs.yml.
+    build/<kind>/mkdocs.yml, which inherits the repository's mkdocs.yml. The internal build also writes
+    build/internal/nginx/rolebook-internal.conf: nginx serving the site, each page only to its readers.
     """
-    build(repo_path, kind, out)
+    build(repo_path, kind, out, listen, server_root)

@@ -33,9 +33,11 @@ import yaml
 from jinja2 import Environment
 
 from rolebook.facts.history import read_history
+from rolebook.facts.readers import readers
 from rolebook.infra.gcpause import collector_paused, keep_loaded
 from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.output.site import audit, guide, report
+from rolebook.output.site.access_map import SiteAccessSettings, write_readers
 from rolebook.output.site.exports import write_exports
 from rolebook.output.site.markup import prose, title
 from rolebook.output.templates import html_environment
@@ -54,6 +56,15 @@ ISSUE_FORM = ".github/ISSUE_TEMPLATE/access-request.yml"  # the Access request f
 REQUEST_FORM_MARKER = "<!-- rolebook:request-form -->"
 # Pages of site/ written for the project's developers, never published (the benchmark writes this one).
 UNPUBLISHED_PAGES = frozenset({"benchmark.md"})
+# The search index is one file every reader fetches: no audit page may be in it (Material's front matter).
+SEARCH_EXCLUDED = "audit/"
+SEARCH_EXCLUSION = "search:\n  exclude: true\n"
+INTERNAL_CSS = "assets/internal/rolebook-internal.css"  # the internal build's additions, after mkdocs.yml's own
+Progress = Callable[[str], None]
+
+
+def _quiet(step: str) -> None:
+    """No progress wanted."""
 
 
 class SiteError(Exception):
@@ -68,6 +79,8 @@ class Pages:
     theme: Path
 
     def write(self, relative: str, text: str | bytes) -> None:
+        if isinstance(text, str) and relative.startswith(SEARCH_EXCLUDED) and relative.endswith(".md"):
+            text = excluded_from_search(text)
         self._write(self.docs / relative, text)
 
     def write_fragment(self, relative: str, html: str) -> None:
@@ -85,6 +98,17 @@ class Pages:
 
     def exists(self, relative: str) -> bool:
         return (self.docs / relative).is_file()
+
+
+def excluded_from_search(page: str) -> str:
+    """The page with `search: exclude: true` in its front matter (added, or a front matter made for it)."""
+    if not page.startswith("---\n"):
+        return f"---\n{SEARCH_EXCLUSION}---\n\n{page}"
+    end = page.find("\n---", 3)
+    front = page[4:end + 1] if end > 0 else ""
+    if "\nsearch:" in f"\n{front}":
+        return page
+    return f"---\n{SEARCH_EXCLUSION}{page[4:]}"
 
 
 def environment() -> Environment:
@@ -134,8 +158,12 @@ def read_settings(repo_root: Path) -> dict[str, Any]:
 
 
 def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | None = None,
-                  today: dt.date | None = None, built_at: dt.datetime | None = None) -> Path:
-    """Render the docs of one build ('public' or 'internal') into out_dir; return its mkdocs config."""
+                  today: dt.date | None = None, built_at: dt.datetime | None = None,
+                  progress: Progress = _quiet) -> Path:
+    """Render the docs of one build ('public' or 'internal') into out_dir; return its mkdocs config.
+
+    The internal build also writes out_dir/readers.json: who reads which pages (rolebook.facts.readers),
+    from which `write_access_map` makes the web server's configuration once MkDocs has built the site."""
     if kind not in KINDS:
         raise SiteError(f"unknown build '{kind}': use one of {', '.join(KINDS)}")
     repo_root = repo_root.resolve()
@@ -160,6 +188,7 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
               "built_at": built_at, "site_name": site_name}
     _fill_request_form(env, staging, common)  # only the hand-written pages are there yet
 
+    progress("Loading the data")
     if kind == "public":
         repo = load_catalog(repo_root)
         nav_extra: list[Any] = []
@@ -171,7 +200,12 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             repo = load_repository(repo_root)
             _render_guide(env, pages, repo, {g.id: g.name for g in repo.groups.values()}, common)
             history = reading.result()
+        progress("Checking the policy and working out who reads what")
         data = audit.collect(repo, today, built_at, history)
+        write_readers(out_dir, readers(repo, data.accesses, today), SiteAccessSettings(
+            identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
+            site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)))
+        progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
         nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label})
     if not pages.exists("index.md"):
         pages.write("index.md", env.get_template("site/index.md.j2").render(**common))
@@ -181,8 +215,19 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
     for folder, staged in ((docs, staging), (theme, theme_staging)):
         shutil.rmtree(folder, ignore_errors=True)
         staged.rename(folder)
+    extra_css: list[str] | None = None
+    if kind == "internal":  # a list in the generated config replaces the inherited one: repeat it
+        inherited = settings.get("extra_css")
+        extra_css = [*(str(css) for css in inherited if css), INTERNAL_CSS] if isinstance(inherited, list) \
+            else [INTERNAL_CSS]
     return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra,
-                         custom_theme=kind == "internal", site_name=site_name)
+                         custom_theme=kind == "internal", site_name=site_name, extra_css=extra_css)
+
+
+def _role_names(repo: Repository, role_ids: list[str]) -> str:
+    """'Office Manager, Principal and Scheduling Administrator': the roles as a sentence names them."""
+    names = [repo.roles[r].name if r in repo.roles else r for r in role_ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "—"
 
 
 def district_name(repo_root: Path, settings: dict[str, Any]) -> str:
@@ -268,6 +313,9 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
     with _locations_rendered(LocationJob(env, pages, data, common, headers), codes):
         # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
         clusters = _render_audit_indexes(env, pages, data, common, headers, href)
+        # Each location's "Access on past dates" page, from the Git history, in the location's own folder.
+        from rolebook.output.site.as_of import write_as_of_pages
+        write_as_of_pages(env, pages, repo, data.history, data.today, common)
     return [{"Audit": [
         {"Dashboard": "audit/index.md"},
         {"All locations": "audit/locations.md"},
@@ -369,7 +417,8 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
 
 
 def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
-                  nav_extra: list[Any], custom_theme: bool = False, site_name: str = DEFAULT_SITE_NAME) -> Path:
+                  nav_extra: list[Any], custom_theme: bool = False, site_name: str = DEFAULT_SITE_NAME,
+                  extra_css: list[str] | None = None) -> Path:
     nav: list[Any] = []
     if exists("index.md"):
         nav.append({"Home": "index.md"})
@@ -379,7 +428,8 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
         nav.append({"How to": guides})
     nav.append({"Policy rules": "rules/index.md"})
     # For a district taking Rolebook on: adopting it, and the GitHub settings the gate relies on.
-    district = [{title: page} for title, page in (("Adopt Rolebook", "adopt.md"), ("GitHub setup", "setup.md"))
+    district = [{title: page} for title, page in (("Adopt Rolebook", "adopt.md"), ("GitHub setup", "setup.md"),
+                                                  ("Publish the internal site", "internal-site.md"))
                 if exists(page)]
     if district:
         nav.append({"For the district": district})
@@ -398,6 +448,8 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
     }
     if custom_theme:  # merged into the inherited theme settings by MkDocs and Zensical alike
         config["theme"] = {"custom_dir": THEME_DIR}
+    if extra_css is not None:
+        config["extra_css"] = extra_css
     path = out_dir / CONFIG_FILE
     path.write_text("# Generated by `rolebook build`; edit the repository's mkdocs.yml instead.\n"
                     + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")

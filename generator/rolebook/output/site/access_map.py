@@ -1,0 +1,166 @@
+"""The internal site's access map: an nginx configuration that lets each reader fetch only their pages.
+
+`rolebook build --internal` writes build/internal/readers.json while it renders (who reads which
+location, from rolebook.facts.readers), then, once MkDocs has built the site, this module walks the built
+audit/ folder and writes build/internal/nginx/rolebook-internal.conf and the refusal page.
+
+Three `map`s, not an `if` per school, so nginx looks a request up in hashes at any district size:
+the identity header -> a reader, the URI -> a scope (a location's code, "district" for any other audit
+file, "site" for the role guide), and "reader|scope" -> allowed. A file under audit/ that is not
+recognised as one location's is district-wide: unknown files fail closed, to the auditors only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rolebook.facts.readers import Readership, Unreachable
+from rolebook.output.templates import html_environment, markdown_environment
+from rolebook.paths import LOCATION_FOLDERS  # the site's audit/ folders mirror access/'s
+
+READERS_FILE = "readers.json"
+NGINX_DIR = "nginx"
+CONF_FILE = "rolebook-internal.conf"
+REFUSAL_PAGE = "_rolebook/refused.html"
+DEFAULT_LISTEN = "127.0.0.1:8080"
+EXPORT_PREFIX = "security-audit-"
+_LISTEN = re.compile(r"^(?:unix:/[A-Za-z0-9._/-]+|(?:\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}|[0-9]{1,5})$")
+_HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
+_SITEMAP_ENTRY = re.compile(r"\s*<url>.*?</url>", re.DOTALL)
+SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
+
+
+class AccessMapError(ValueError):
+    """An option or setting the configuration cannot hold; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class SiteAccessSettings:
+    identity_header: str
+    contact: str
+    site_name: str
+    report_roles: str  # "Office Manager, Principal and Scheduling Administrator"
+
+
+def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSettings) -> Path:
+    """The build's readership, beside its generated config (never inside the published site)."""
+    path = out_dir / READERS_FILE
+    data = {**readership.to_json(), "identity_header": settings.identity_header, "contact": settings.contact,
+            "site_name": settings.site_name, "report_roles": settings.report_roles}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def unreachable_of(out_dir: Path) -> list[Unreachable]:
+    data = json.loads((out_dir / READERS_FILE).read_text(encoding="utf-8"))
+    return [Unreachable(**entry) for entry in data["unreachable"]]
+
+
+def header_variable(header: str) -> str:
+    """nginx's variable for a request header: X-Forwarded-Email -> http_x_forwarded_email."""
+    if not _HEADER.match(header):
+        raise AccessMapError(f"roles/policy.yaml: site_access.identity_header {header!r} is not a header name; "
+                             f"use letters, digits and '-', such as X-Forwarded-Email")
+    return "http_" + header.lower().replace("-", "_")
+
+
+def check_listen(listen: str) -> str:
+    if not _LISTEN.match(listen):
+        raise AccessMapError(f"--listen {listen!r}: give ADDRESS:PORT (127.0.0.1:8080, [::1]:8080), a port, "
+                             f"or unix:/PATH")
+    return listen
+
+
+def check_root(root: Path) -> str:
+    text = root.as_posix()
+    if not root.is_absolute() or not _SAFE_PATH.match(text):
+        raise AccessMapError(f"--server-root {text!r}: give an absolute path of letters, digits and . _ / -")
+    return text
+
+
+def location_of(relative: str, codes: frozenset[str]) -> str | None:
+    """The location a built file under audit/ belongs to, or None (district-wide).
+
+    A location's files sit in a schools/ or offices/ folder, named CODE.*, security-audit-CODE.* or
+    inside a CODE/ folder; anything else under audit/ is district-wide."""
+    parts = relative.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part not in LOCATION_FOLDERS:
+            continue
+        candidate = parts[index + 1]
+        if index + 1 == len(parts) - 1:  # a file: drop the extension and the downloads' prefix
+            candidate = candidate.split(".", 1)[0]
+            candidate = candidate.removeprefix(EXPORT_PREFIX)
+        if candidate in codes:
+            return candidate
+    return None
+
+
+def location_files(site_dir: Path, codes: frozenset[str]) -> list[tuple[str, str]]:
+    """(URI, location code) of every built file that belongs to one location, in a stable order."""
+    audit = site_dir / "audit"
+    found: list[tuple[str, str]] = []
+    for folder, _, names in os.walk(audit):
+        base = Path(folder).relative_to(site_dir).as_posix()
+        for name in names:
+            relative = f"{base}/{name}"
+            code = location_of(relative, codes)
+            if code is not None and _SAFE_PATH.match(relative):
+                found.append((f"/{relative}", code))
+    return sorted(found)
+
+
+def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN,
+                     server_root: Path | None = None) -> Path:
+    """Write the nginx configuration and the refusal page for a built internal site; return the config."""
+    data = json.loads((out_dir / READERS_FILE).read_text(encoding="utf-8"))
+    listen = check_listen(listen)
+    root = check_root(server_root or site_dir.resolve())
+    variable = header_variable(data["identity_header"])
+    everything: list[str] = data["everything"]
+    locations: dict[str, list[str]] = data["locations"]
+
+    reader_of: dict[str, str] = {identity: f"a{n}" for n, identity in enumerate(everything, 1)}
+    for identities in locations.values():
+        for identity in identities:
+            reader_of.setdefault(identity, f"r{len(reader_of) + 1}")
+    grants = [(reader_of[identity], code) for code, identities in locations.items() for identity in identities
+              if not reader_of[identity].startswith("a")]
+    scopes = location_files(site_dir, frozenset(locations))
+    entries = len(reader_of) + len(scopes) + len(grants)
+    conf = markdown_environment().get_template("site/nginx/rolebook-internal.conf.j2").render(
+        header=data["identity_header"], header_variable=variable, identities=sorted(reader_of.items()),
+        scopes=scopes, grants=sorted(grants), listen=listen, root=root, refusal_page=REFUSAL_PAGE,
+        readers=len(reader_of), locations=len(locations), files=len(scopes),
+        hash_max_size=max(65536, 1 << (16 * entries).bit_length()))
+    path = out_dir / NGINX_DIR / CONF_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(conf, encoding="utf-8")
+
+    prune_sitemap(site_dir)
+    refusal = html_environment().get_template("site/nginx/refused.html.j2").render(
+        site_name=data["site_name"], contact=data["contact"], report_roles=data["report_roles"],
+        header_variable=variable)
+    page = site_dir / REFUSAL_PAGE
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(refusal, encoding="utf-8")
+    return path
+
+
+def prune_sitemap(site_dir: Path) -> None:
+    """The sitemap (MkDocs lists every page once mkdocs.yml has a site_url) is fetched by every reader:
+    it keeps the guide's pages and names no audit page, not even which locations have one."""
+    path = site_dir / SITEMAPS[0]
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    pruned = _SITEMAP_ENTRY.sub(lambda m: "" if "/audit/" in m.group(0) else m.group(0), text)
+    if pruned != text:
+        path.write_text(pruned, encoding="utf-8")
+        (site_dir / SITEMAPS[1]).write_bytes(gzip.compress(pruned.encode("utf-8"), mtime=0))
