@@ -1,4 +1,4 @@
-"""`rolebook review open | decide | complete | apply | status`: the six-monthly access review."""
+"""`rolebook review open | decide | complete | apply | status | schedule`: the six-monthly access review."""
 
 from __future__ import annotations
 
@@ -20,23 +20,23 @@ from rolebook.commands.common import (
     today,
 )
 from rolebook.commands.removal_prs_option import open_prs_option, read_or_exit
+from rolebook.commands.review_common import REVIEW_RULES, check_decider, load_review, review_problems
+from rolebook.commands.review_github import decide_from_body, schedule
 from rolebook.facts import removal_marker
 from rolebook.facts.catalog import find_role
 from rolebook.facts.resolve import effective_access
-from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index
+from rolebook.facts.reviewers import first_school_approver
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.git import BranchError, commit_to_branch
 from rolebook.loading import Repository
-from rolebook.loading.records import LoadedReview, read_review
+from rolebook.loading.records import read_review
 from rolebook.model.findings import Severity
-from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, period_of
+from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, add_months, period_of
 from rolebook.output.templates import render_markdown as render
 from rolebook.paths import review_path
 from rolebook.policy.check import run_rules
 from rolebook.reviews import latest_review, overdue_reviews
 from rolebook.reviews.edit import ReviewEditError, apply_review, decide, open_review_text, set_fields
-
-REVIEW_RULES = {"RB700", "RB701", "RB702", "RB703"}
 
 
 @click.group(name="review")
@@ -49,6 +49,9 @@ def command() -> None:
       rolebook review decide --school 100 --employee 10000003 --role teacher --decision remove --reason "left"
       rolebook review complete --school 100      checks the review and marks it completed
       rolebook review apply --school 100         after the merge: the removals, as a change for a PR
+    On GitHub (workflows review-schedule.yml and review-decide.yml), without the command line:
+      rolebook review schedule --open-prs FILE   in the review months: a branch and PR body per school due
+      rolebook review decide --from-pr-body FILE --reviewer LOGIN   the body's ticks into the review file
     """
 
 
@@ -67,19 +70,17 @@ def _school(repo: Repository, code: str) -> str:
     return code
 
 
-def _load(root: Path, school: str, period: str) -> tuple[LoadedReview, str]:
-    relative = review_path(school, period)
-    if not (root / relative).exists():
-        click.echo(f"rolebook: {relative} does not exist; open it with "
-                   f"`rolebook review open --school {school} --period {period}`.", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    loaded, errors = read_review(root, relative)
+def _standing(root: Path, relative: str, repo: Repository) -> str:
+    """Why a review is not opened again: still in progress, or done (when, by whom, and the next one)."""
+    loaded, _errors = read_review(root, relative)
     if loaded is None:
-        for error in errors:
-            click.echo(error.format(), err=True)
-        sys.exit(EXIT_UNUSABLE)
-    # Bytes, decoded as they are: read_text would turn CRLF into LF and the edit would rewrite every line.
-    return loaded, (root / relative).read_bytes().decode("utf-8")
+        return "already open (the file cannot be read: run `rolebook validate`)"
+    model = loaded.model
+    if model.status is not ReviewStatus.completed:
+        return f"already open ({model.status.value})"
+    next_due = add_months(loaded.effective_date, repo.policy.review_interval_months)
+    return (f"done on {loaded.effective_date.isoformat()} by {model.reviewer or 'an unnamed reviewer'}; "
+            f"the next one is due by {next_due.isoformat()} ({period_of(next_due)})")
 
 
 school_option = click.option("--school", "school", required=True, help="The school's location code.")
@@ -110,7 +111,7 @@ def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None,
     for code in codes:
         relative = review_path(code, chosen_period)
         if (root / relative).exists():
-            skipped.append({"school": code, "file": relative, "reason": "already open"})
+            skipped.append({"school": code, "file": relative, "reason": _standing(root, relative, repo)})
             continue
         who = reviewer or first_school_approver(repo, code, accesses)
         text = open_review_text(repo, code, chosen_period, accesses, who)
@@ -137,57 +138,73 @@ def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None,
         click.echo(f"opened {entry['file']}{where}: {entry['items']} item(s), reviewer {entry['reviewer'] or '(none)'}")
     for entry in skipped:
         click.echo(f"skipped {entry['file']}: {entry['reason']}")
-    if not all_schools and skipped and not opened:
-        sys.exit(EXIT_UNUSABLE)
+    if not all_schools and not opened and any(not str(e["reason"]).startswith("done") for e in skipped):
+        sys.exit(EXIT_UNUSABLE)  # asked to open one that is still open: nothing to do is a mistake here
 
 
 @command.command(name="decide")
-@school_option
+@click.option("--school", "school", default=None, help="The school's location code (with --from-pr-body: "
+              "taken from the body's review marker).")
 @period_option
-@click.option("--employee", required=True, help="The 8-digit employee number.")
+@click.option("--employee", default=None, help="The 8-digit employee number.")
 @click.option("--role", "roles", multiple=True, help="Only this role of the item (repeatable; default: all).")
-@click.option("--decision", required=True, type=click.Choice([d.value for d in Decision]))
+@click.option("--decision", default=None, type=click.Choice([d.value for d in Decision]))
 @click.option("--reason", default=None, help="Why (required for remove and change).")
 @click.option("--change-to", "change_to", multiple=True, help="For change: a role to hold instead (repeatable).")
 @click.option("--via", default=None, help="'direct', 'cluster ID' or 'all-schools', when the person has several.")
 @click.option("--reviewer", default=None, help="Your Git username: who decides (default: the file's reviewer).")
+@click.option("--change", "change", is_flag=True,
+              help="Change a decision already made (without --role, an earlier decision is never overwritten).")
+@click.option("--from-pr-body", "body_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Decide every grant from a review pull request's body (ticked: remove; unticked: keep); "
+                   "--reviewer is the login that edited it.")
+@format_option("text", "json")
 @repo_option
-def decide_command(school: str, period: str | None, employee: str, roles: tuple[str, ...], decision: str,
-                   reason: str | None, change_to: tuple[str, ...], via: str | None, reviewer: str | None,
+def decide_command(school: str | None, period: str | None, employee: str | None, roles: tuple[str, ...],
+                   decision: str | None, reason: str | None, change_to: tuple[str, ...], via: str | None,
+                   reviewer: str | None, change: bool, body_path: Path | None, output_format: str,
                    repo_path: Path | None) -> None:
-    """Record a decision on one person's grant in a review file (comments in the file are kept)."""
+    """Record a decision on one person's grant in a review file (comments in the file are kept).
+
+    \b
+    With --from-pr-body, every grant at once, from the ticks of the review pull request's body; when its
+    last box ("I have reviewed every grant above") is ticked and every grant is decided, the review is
+    completed. The decider's own grants are left to the local district's approvers.
+    """
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
+    if body_path is not None:
+        decide_from_body(repo, root, body_path, school, period, reviewer, output_format)
+        return
+    if school is None or employee is None or decision is None:
+        click.echo("rolebook: give --school, --employee and --decision (or --from-pr-body FILE).", err=True)
+        sys.exit(EXIT_UNUSABLE)
     code = _school(repo, school)
     chosen_period = _period(period)
-    loaded, text = _load(root, code, chosen_period)
+    loaded, text = load_review(root, code, chosen_period)
     for role in change_to:
         if find_role(repo, role) is None:
             click.echo(f"rolebook: no role '{role}'. See `rolebook roles` for the list.", err=True)
             sys.exit(EXIT_UNUSABLE)
     decider = reviewer or loaded.model.reviewer
     if decider is not None:
-        allowed = designated_reviewers(repo, code, effective_access(repo))
-        if decider.lower() not in allowed:
-            click.echo(f"rolebook: {decider} is not a designated reviewer of school {code} "
-                       f"(designated: {', '.join(sorted(allowed)) or 'nobody'}).", err=True)
-            sys.exit(EXIT_FINDINGS)
-        if login_index(repo).get(decider.lower()) == employee:
-            click.echo(f"rolebook: {decider} cannot decide on their own access; the cluster's approvers decide "
-                       "it (run this with --reviewer <their Git username>).", err=True)
-            sys.exit(EXIT_FINDINGS)
+        check_decider(repo, code, decider, employee)
     new_roles = [found.id for role in change_to if (found := find_role(repo, role))]
     file_reviewer = loaded.model.reviewer
     decided_by = reviewer if reviewer and file_reviewer and reviewer.lower() != file_reviewer.lower() else None
     try:
         new_text, count = decide(text, employee=employee, roles=list(roles), decision=Decision(decision),
-                                 reason=reason, change_to=new_roles or None, via=via, decided_by=decided_by)
+                                 reason=reason, change_to=new_roles or None, via=via, decided_by=decided_by,
+                                 change=change)
     except ReviewEditError as exc:
         click.echo(f"rolebook: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
     if reviewer and loaded.model.reviewer is None:
         new_text = set_fields(new_text, {"reviewer": reviewer})
     write_atomic(root / loaded.file, new_text)
+    if output_format == "json":
+        echo_json({"file": loaded.file, "employee": employee, "decision": decision, "items": count})
+        return
     click.echo(f"{loaded.file}: {decision} for {employee} ({count} item(s))")
 
 
@@ -202,19 +219,17 @@ def complete(school: str, period: str | None, reviewed_on: dt.datetime | None, r
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
     code = _school(repo, school)
-    loaded, text = _load(root, code, _period(period))
+    loaded, text = load_review(root, code, _period(period))
     day = reviewed_on.date() if reviewed_on else today()
     new_text = set_fields(text, {"status": ReviewStatus.completed.value, "reviewed_on": day})
     write_atomic(root / loaded.file, new_text)
-    problems = [f for f in run_rules(repo, today()).findings
-                if f.code in REVIEW_RULES and f.file == loaded.file and f.severity is Severity.error]
+    problems = review_problems(repo, loaded.file)
     if problems:
         write_atomic(root / loaded.file, text)  # put it back: an incomplete review is not completed
-        for finding in problems:
-            click.echo(f"{finding.file}:{finding.line}: {finding.code} {finding.message}", err=True)
-            if finding.hint:
-                click.echo(f"    fix: {finding.hint}", err=True)
-        click.echo(f"\n{len(problems)} problem(s): the review stays {loaded.model.status.value}.", err=True)
+        for line in problems:
+            click.echo(line, err=True)
+        click.echo(f"\n{sum(not p.startswith(' ') for p in problems)} problem(s): the review stays "
+                   f"{loaded.model.status.value}.", err=True)
         sys.exit(EXIT_FINDINGS)
     click.echo(f"{loaded.file}: completed on {day.isoformat()}; commit it and open the pull request.")
 
@@ -240,7 +255,7 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
     root = find_repo(repo_path)
     code = _school(repo, school)
     chosen_period = _period(period)
-    loaded, _text = _load(root, code, chosen_period)
+    loaded, _text = load_review(root, code, chosen_period)
     review = loaded.model
     if review.status is not ReviewStatus.completed:
         click.echo(f"rolebook: {loaded.file} is {review.status.value}; complete and merge it first "
@@ -322,3 +337,6 @@ def status(output_format: str, repo_path: Path | None) -> None:
                        f"{row['reviewed_on'] or '':<11} {state}")
     sys.exit(EXIT_FINDINGS if late else EXIT_OK)
 
+
+
+command.add_command(schedule)

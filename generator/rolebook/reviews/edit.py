@@ -17,6 +17,7 @@ from rolebook.loading import Repository
 from rolebook.model.files import Grant
 from rolebook.model.review import Decision, ReviewFile
 from rolebook.paths import review_path
+from rolebook.reviews.pr_body import BodyDecisions
 
 SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
 
@@ -79,10 +80,13 @@ def open_review_text(repo: Repository, school: str, period: str, accesses: list[
 
 
 def decide(text: str, *, employee: str, roles: list[str], decision: Decision, reason: str | None,
-           change_to: list[str] | None, via: str | None, decided_by: str | None) -> tuple[str, int]:
+           change_to: list[str] | None, via: str | None, decided_by: str | None,
+           change: bool = False) -> tuple[str, int]:
     """Record one decision in a review file's text; returns the new text and the items decided.
 
-    Naming only some of an item's roles splits it, so each role can get its own decision.
+    Naming only some of an item's roles splits it, so each role can get its own decision. A decision
+    already made is changed only on purpose: without `roles` (every role of the person) and without
+    `change`, an item already decided otherwise is refused, never silently overwritten.
     """
     data = load(text)
     items: CommentedSeq = data.get("items") or CommentedSeq()
@@ -103,6 +107,15 @@ def decide(text: str, *, employee: str, roles: list[str], decision: Decision, re
         raise ReviewEditError("a change needs the new roles: add --change-to ROLE (repeatable)")
     if decision in {Decision.remove, Decision.change} and not reason:
         raise ReviewEditError(f"a decision to {decision.value} needs a reason: add --reason TEXT")
+    if not roles and not change:
+        earlier = [items[index] for index in matches
+                   if items[index].get("decision") not in (None, decision.value)]
+        if earlier:
+            item = earlier[0]
+            raise ReviewEditError(
+                f"employee {employee} ({', '.join(item.get('roles', []))}, {item.get('via', 'direct')}) is already "
+                f"decided: {item.get('decision')}; to change that decision on purpose, run again with --change "
+                "(or name the role with --role)")
     for index in reversed(matches):
         item = items[index]
         held = list(item.get("roles", []))
@@ -123,6 +136,55 @@ def decide(text: str, *, employee: str, roles: list[str], decision: Decision, re
         elif "decided_by" in item:
             del item["decided_by"]
     return dump(data, text), len(matches)
+
+
+def decide_from_ticks(text: str, ticks: BodyDecisions, *, decider: str, decider_employee: str | None,
+                      reviewer: str | None, default_reason: str) -> tuple[str, TickResult]:
+    """Record a review PR body's ticks in the review file's text: ticked is remove, unticked keep.
+
+    The decider's own items are left as they are (nobody decides on their own access). An item already
+    decided as the body says keeps its decision and who made it; one the body now says otherwise is
+    changed, by the decider: editing the body is the purposeful act.
+    """
+    data = load(text)
+    items: CommentedSeq = data.get("items") or CommentedSeq()
+    result = TickResult()
+    for item in items:
+        key = (str(item.get("employee")), tuple(item.get("roles", [])), str(item.get("via", "direct")))
+        tick = ticks.ticks.get(key)
+        if tick is None:
+            continue
+        label = f"{key[0]} ({', '.join(key[1])}, {key[2]})"
+        if decider_employee is not None and key[0] == decider_employee:
+            if item.get("decision") is None:
+                result.own.append(label)
+            continue
+        wanted = Decision.remove if tick.remove else Decision.keep
+        if item.get("decision") == wanted.value:
+            continue
+        if item.get("decision") is not None:
+            result.changed.append(f"{label}: {item.get('decision')} -> {wanted.value}")
+        item["decision"] = wanted.value
+        item["reason"] = (tick.reason or default_reason) if wanted is Decision.remove else tick.reason
+        if "change_to" in item:
+            del item["change_to"]
+        if reviewer is not None and decider.lower() == reviewer.lower():
+            if "decided_by" in item:
+                del item["decided_by"]
+        else:
+            item["decided_by"] = decider
+        result.decided.append(f"{label}: {wanted.value}")
+    result.undecided = [f"{item.get('employee')} ({', '.join(item.get('roles', []))}, {item.get('via', 'direct')})"
+                        for item in items if item.get("decision") is None]
+    return dump(data, text), result
+
+
+@dataclass
+class TickResult:
+    decided: list[str] = field(default_factory=list)  # "EMPLOYEE (roles, via): keep|remove", newly decided
+    changed: list[str] = field(default_factory=list)  # earlier decisions the body turned round
+    own: list[str] = field(default_factory=list)  # the decider's own items, left to others
+    undecided: list[str] = field(default_factory=list)  # every item still without a decision
 
 
 def set_fields(text: str, values: dict[str, Any]) -> str:
