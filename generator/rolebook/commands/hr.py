@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -25,6 +27,8 @@ from rolebook.facts import removal_marker
 from rolebook.facts.expiry import expiring_grants
 from rolebook.hr import prs
 from rolebook.hr.mapping import load_mapping
+from rolebook.hr.movers import BRANCH_PREFIX as MOVER_PREFIX
+from rolebook.hr.movers import MoverReview, plan_mover
 from rolebook.hr.sync import SyncPlan, plan_sync, read_hr_export
 from rolebook.infra import csvio
 from rolebook.infra.fileio import write_atomic
@@ -60,7 +64,12 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     - separated staff (leavers): every grant removed, everywhere;
     - transfers (a location left): access removed there; a new request is needed at the new one;
     - contractors past their contract_end: every grant removed;
-    - new hires pending in HR: listed, and kept without access.
+    - new hires pending in HR: listed, and kept without access;
+    - movers (a new position or staff type, still working where they hold access): a pull request
+      of their own each, on hr/mover-EMPLOYEE-YYYY-MM-DD, that updates their staff-directory entry,
+      removes the roles the new position may not hold (the roles' eligibility) and asks the school's
+      principal, in a checklist, about every role left. Its body goes to PR_BODY's folder as
+      <PR_BODY name>.mover-EMPLOYEE.md; --format json lists them under "mover_prs".
 
     The change is one commit on a new branch hr/leavers-YYYY-MM-DD (-2, -3... when that name is taken
     by a branch, a fetched remote branch or an open PR), on top of HEAD; the working tree is not
@@ -85,10 +94,13 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     In a nightly workflow:
       gh api "repos/$GITHUB_REPOSITORY/pulls?state=open&per_page=100" > open-prs.json
       rolebook hr sync --export hr.csv --open-prs open-prs.json --pr-body body.md --format json
-      # -> {"action": "create" | "none", "branch": "hr/leavers-...", "title": ..., "in_other_prs": {...}}
+      # -> {"action": "create" | "none", "branch": "hr/leavers-...", "title": ..., "in_other_prs": {...},
+      #     "mover_prs": [{"employee", "branch", "title", "commit", "body_file"}, ...]}
       create: git push origin "$BRANCH" && gh pr create --head "$BRANCH" --title "$TITLE" --body-file body.md
       none:   nothing to do.
-    The same values are written to $GITHUB_OUTPUT (action, branch, title, commit) and a summary, with
+      and for each of mover_prs: git push origin BRANCH && gh pr create --head BRANCH --body-file BODY_FILE
+    The same values are written to $GITHUB_OUTPUT (action, branch, title, commit, and mover_prs as one
+    line of JSON) and a summary, with
     who was left to which open PR and the grants expiring soon, to $GITHUB_STEP_SUMMARY.
     """
     repo = load_or_exit(repo_path)
@@ -130,9 +142,13 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     shown_branch = target if action == "create" else None
     if pr_body is not None:
         write_atomic(pr_body, body)
+    taken |= {target} if result.changed else set()
+    mover_prs = [_mover_pr(root, repo, review, day, taken, pr_body, no_branch)
+                 for review in (plan_mover(load_or_exit(root) if no_branch else repo, mover, day)
+                                for mover in plan.reassigned)]
     days = repo.policy.expiry_notice_days
     expiring = expiring_grants(repo, day, days)
-    _github_outputs(plan, action, shown_branch or "", result)
+    _github_outputs(plan, action, shown_branch or "", result, mover_prs)
     _step_summary(render("hr/summary.md.j2", plan=plan, action=action, branch=shown_branch, expiring=expiring,
                          days=days))
     report = {
@@ -147,6 +163,8 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
         "expired_contractors": [p.employee for p in plan.expired_contractors],
         "pending": [p.employee for p in plan.pending],
         "added": [p.employee for p in plan.added],
+        "reassigned": [m.employee for m in plan.reassigned],
+        "mover_prs": mover_prs,
         "in_other_prs": plan.in_other_prs,
         "left_to_open_prs": {p.employee: p.held_in for p in plan.left_to_others},
         "files": sorted(plan.files),
@@ -155,7 +173,7 @@ def sync(export_path: Path, mapping_path: Path | None, pr_body: Path | None, ope
     if output_format == "json":
         echo_json(report)
     else:
-        _print_text(plan, report)
+        _print_text(plan, report, mover_prs)
     sys.exit(EXIT_OK)
 
 
@@ -169,12 +187,43 @@ def _body(repo: Repository, plan: SyncPlan, marker: str) -> str:
                   removal_only=bool(plan.handled_employees))
 
 
-def _github_outputs(plan: SyncPlan, action: str, branch: str, result: BranchResult) -> None:
+def _mover_pr(root: Path, repo: Repository, review: MoverReview, day: dt.date, taken: set[str],
+              pr_body: Path | None, no_branch: bool) -> dict[str, object]:
+    """One mover's own change: committed on a new hr/mover-EMPLOYEE-DAY branch (or written in place)."""
+    body = render("hr/mover-body.md.j2", review=review)
+    body_file = pr_body.with_name(f"{pr_body.name}.mover-{review.employee}.md") if pr_body is not None else None
+    if body_file is not None:
+        write_atomic(body_file, body)
+    entry: dict[str, object] = {
+        "employee": review.employee, "title": review.title, "branch": None, "commit": None,
+        "body_file": str(body_file) if body_file is not None else None, "files": sorted(review.files),
+        "removed": [{"location": r.location, "role": r.role, "why": r.why} for r in review.removals],
+        "questions": [{"location": q.location, "role": q.role} for q in review.questions],
+    }
+    if no_branch:
+        for relative, text in review.files.items():
+            write_atomic(root / relative, text)
+        return entry
+    branch = prs.new_branch(day, taken, f"{MOVER_PREFIX}{review.employee}-")
+    try:
+        result = commit_to_branch(root, branch, dict(review.files), render("hr/mover-commit.txt.j2", review=review))
+    except BranchError as exc:
+        click.echo(f"rolebook: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    if result.changed:
+        taken.add(branch)
+        entry.update(branch=branch, commit=result.commit)
+    return entry
+
+
+def _github_outputs(plan: SyncPlan, action: str, branch: str, result: BranchResult,
+                    mover_prs: list[dict[str, object]]) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
         return
-    values = {"action": action, "branch": branch,
-              "title": plan.title, "commit": result.commit or ""}
+    opened = [m for m in mover_prs if m["branch"]]
+    values = {"action": action, "branch": branch, "title": plan.title, "commit": result.commit or "",
+              "mover_prs": json.dumps(opened, separators=(",", ":"))}
     with open(target, "a", encoding="utf-8") as handle:
         for key, value in values.items():
             handle.write(f"{key}={value}\n")
@@ -187,7 +236,7 @@ def _step_summary(markdown: str) -> None:
             handle.write(markdown + "\n")
 
 
-def _print_text(plan: SyncPlan, report: Mapping[str, object]) -> None:
+def _print_text(plan: SyncPlan, report: Mapping[str, object], mover_prs: list[dict[str, object]]) -> None:
     click.echo(plan.title)
     for label, people in (("separated, all access removed", plan.leavers),
                           ("transferred, access removed at the old location", plan.movers),
@@ -203,6 +252,10 @@ def _print_text(plan: SyncPlan, report: Mapping[str, object]) -> None:
         where = ", ".join(f"{code} in #{number}" for code, number in sorted(person.held_in.items()))
         rest = "; the rest is removed here" if person.removals else ""
         click.echo(f"  {person.employee}: already in an open removal pull request ({where}), left to it{rest}")
+    for mover in mover_prs:
+        where = f"on the new branch {mover['branch']}" if mover["branch"] else "written in place"
+        click.echo(f"  {mover['employee']}: changed position, grants up for review in a pull request of their "
+                   f"own ({where})")
     if report["action"] == "written":
         click.echo(f"\nFiles written: {', '.join(plan.files)}")
     elif report["branch"]:

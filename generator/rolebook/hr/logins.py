@@ -2,7 +2,13 @@
 
 `rolebook logins import` reads the export (`read_export`, roles by name or id) and stores it normalised
 at access/logins.csv (`normalise`: one row per person, location and role; times in UTC when the export
-gave a zone). Reading the stored file back is the loader's (`rolebook.loading.records`, on
+gave a zone).
+
+The MIS's Last Login is per user role ("the last time the user successfully logged in with that user
+role", 000), so the export's `role` column is what lets a role nobody uses be told from a person who
+uses another one. An export without that column (one last login per person and location, the older
+form) is still read: its rows are stored with the role `*` (`facts.dormancy.ANY_ROLE`), and every role
+held there is then judged by that one date. Reading the stored file back is the loader's (`rolebook.loading.records`, on
 `Repository.logins`); flagging dormant and never-used access is a fact (`rolebook.facts.dormancy`).
 """
 
@@ -15,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rolebook.facts.catalog import find_role
+from rolebook.facts.dormancy import ANY_ROLE
 from rolebook.infra import csvio
 from rolebook.loading import Repository
 from rolebook.loading.records import LOGINS_HEADER, LoginRecord
@@ -32,9 +39,19 @@ def read_export(path: Path, repo: Repository, display: str | None = None) -> lis
     table = csvio.read_csv(path, [
         csvio.Column("employee_number", csvio.employee_number),
         csvio.Column("location_code", csvio.location_code),
-        csvio.Column("role", role_id),
+        # Absent: the per-person form. Present, every row names its role (checked below, as the
+        # reader cannot require a value only when the column is there).
+        csvio.Column("role", role_id, required=False, optional_column=True),
         csvio.Column("last_login", csvio.iso_datetime, required=False),
     ], display=display)
+    if "role" not in table.present:
+        return [LoginRecord(r["employee_number"], r["location_code"], ANY_ROLE, r["last_login"]) for r in table.rows]
+    empty = [csvio.CsvProblem(table.file, line, "role: a value is required (the role this last login was "
+                              "made with; leave the column out if the export has no roles)", number)
+             for number, (line, row) in enumerate(zip(table.lines, table.rows, strict=True), start=1)
+             if row["role"] is None]
+    if empty:
+        raise csvio.CsvRejected(empty)
     return [LoginRecord(r["employee_number"], r["location_code"], r["role"], r["last_login"]) for r in table.rows]
 
 

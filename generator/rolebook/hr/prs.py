@@ -29,9 +29,9 @@ def taken_branches(root: Path, open_prs: list[removal_marker.OpenPR]) -> set[str
     return names
 
 
-def new_branch(day: dt.date, taken: set[str]) -> str:
-    """`hr/leavers-DAY`, or `-2`, `-3`... when a branch or open PR already has that name."""
-    wanted = f"{BRANCH_PREFIX}{day.isoformat()}"
+def new_branch(day: dt.date, taken: set[str], prefix: str = BRANCH_PREFIX) -> str:
+    """`hr/leavers-DAY` (or another prefix), or `-2`, `-3`... when a branch or open PR already has that name."""
+    wanted = f"{prefix}{day.isoformat()}"
     if wanted not in taken:
         return wanted
     number = 2

@@ -116,6 +116,21 @@ class Person:
         return sorted({file for file, _ in self.removals})
 
 
+@dataclass(frozen=True)
+class Reassigned:
+    """A change of position (or staff type) for someone who keeps access where they work: a mover.
+
+    Their staff-directory entry is left out of the nightly change and goes, with their grants put up
+    for review, into a pull request of their own (`rolebook.hr.movers`)."""
+
+    record: HRRecord
+    old: StaffMember
+
+    @property
+    def employee(self) -> str:
+        return self.record.employee
+
+
 @dataclass
 class SyncPlan:
     leavers: list[Person] = field(default_factory=list)
@@ -125,6 +140,7 @@ class SyncPlan:
     added: list[Person] = field(default_factory=list)  # new in the staff directory
     updated: list[Person] = field(default_factory=list)  # details changed in the staff directory
     not_in_export: list[Person] = field(default_factory=list)
+    reassigned: list[Reassigned] = field(default_factory=list)  # movers at the same school: their own PR
     in_other_prs: dict[str, int] = field(default_factory=dict)  # employee -> an open PR already holding them
     staff_changed: list[str] = field(default_factory=list)  # whose staff-directory entry this change writes
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> new text
@@ -176,7 +192,9 @@ def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date, holds: 
             staff_data["staff"].append(_new_entry(record, staff_data["staff"]))
             plan.added.append(Person(record.employee, record.name, new_locations=record.locations))
             plan.staff_changed.append(record.employee)
-        elif _update_entry(entry, record):
+        elif old is not None and _reassigned(repo, record, old, today):
+            plan.reassigned.append(Reassigned(record, old))  # the entry goes in the mover's own PR
+        elif update_entry(entry, record):
             plan.updated.append(Person(record.employee, record.name))
             plan.staff_changed.append(record.employee)
         _classify(repo, plan, record, old, today)
@@ -192,11 +210,35 @@ def plan_sync(repo: Repository, records: list[HRRecord], today: dt.date, holds: 
     return plan
 
 
+def staff_text(repo: Repository) -> str:
+    """The staff directory as it is on disk (the text the movers' changes edit too)."""
+    return _staff_text(repo)
+
+
 def _staff_text(repo: Repository) -> str:
     path = repo.root / STAFF_FILE
     if path.exists():
         return path.read_bytes().decode("utf-8")  # as it is: CRLF stays CRLF
     return f"# {STAFF_HEADER}\nstaff: []\n"
+
+
+def _contract_ended(record: HRRecord, old: StaffMember | None, today: dt.date) -> dt.date | None:
+    is_contractor = record.values.get("contractor", old.contractor if old else False)
+    contract_end = record.values["contract_end"] if "contract_end" in record.values else (
+        old.contract_end if old else None)
+    return contract_end if is_contractor and contract_end is not None and contract_end < today else None
+
+
+def _reassigned(repo: Repository, record: HRRecord, old: StaffMember, today: dt.date) -> bool:
+    """A new position or staff type, still working, with grants where they stay: their grants are reviewed."""
+    if record.hr_status not in {HRStatus.processed.value, HRStatus.on_leave.value}:
+        return False
+    if _contract_ended(record, old, today) is not None:
+        return False
+    if record.position.casefold() == old.position.casefold() and record.staff_type == old.staff_type.value:
+        return False
+    left = set(old.locations) - set(record.locations)
+    return any(grant.employee == record.employee and rec.code not in left for rec, _, grant in repo.iter_grants())
 
 
 def _classify(repo: Repository, plan: SyncPlan, record: HRRecord, old: StaffMember | None, today: dt.date) -> None:
@@ -210,10 +252,8 @@ def _classify(repo: Repository, plan: SyncPlan, record: HRRecord, old: StaffMemb
         if held:
             person.note = f"already holds access in {', '.join(held)}, although HR has not processed the record"
         plan.pending.append(person)
-    is_contractor = record.values.get("contractor", old.contractor if old else False)
-    contract_end = record.values["contract_end"] if "contract_end" in record.values else (
-        old.contract_end if old else None)
-    if is_contractor and contract_end is not None and contract_end < today:
+    contract_end = _contract_ended(record, old, today)
+    if contract_end is not None:
         person.contract_end = contract_end
         plan.expired_contractors.append(person)
         return
@@ -283,7 +323,8 @@ def _same(current: Any, wanted: Any) -> bool:
     return str(current) == str(wanted)
 
 
-def _update_entry(entry: CommentedMap, record: HRRecord) -> bool:
+def update_entry(entry: CommentedMap, record: HRRecord) -> bool:
+    """Bring one staff-directory entry in line with the HR record; True if anything changed."""
     changed = False
     for name, value in _wanted(record).items():
         if name in {"contractor", "sponsor", "contract_end"} and value in (None, False):

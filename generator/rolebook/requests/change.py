@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rolebook.infra import git as infra_git  # GitPython is `git` below
 from rolebook.infra.fileio import write_atomic
-from rolebook.infra.yamledit import GrantsDocument
 from rolebook.requests import RequestError
 
 if TYPE_CHECKING:  # GitPython, for the annotations: rolebook.infra.git imports it when it commits
     import git
+
+
+class EditedFile(Protocol):
+    """One file a change edits: a grants file (`GrantsDocument`) or another YAML file (`groups.yaml`)."""
+
+    path: Path
+    relative: str
+    original: str | None
+
+    def text(self) -> str: ...
+
+    @property
+    def changed(self) -> bool: ...
 
 
 @dataclass
@@ -40,7 +53,7 @@ class Trailers:
 @dataclass
 class Change:
     root: Path
-    documents: list[GrantsDocument]
+    documents: Sequence[EditedFile]
     subject: str
     body: str
     trailers: Trailers
