@@ -39,13 +39,16 @@ def test_login_import_flags_dormant_and_never_used_access(mini_repo: Path) -> No
     assert ("dormant", "10000003", "100") in flags  # last login 2026-06-30: 146 days
     assert ("never", "20000002", "200") in flags
     assert ("never", "20000003", "200") in flags
-    assert not any(employee in {"10000001", "10000002", "30000001"} for _, employee, _ in flags)
+    assert ("dormant", "10000002", "100") in flags  # Health Office last used 2026-05-02: per role, 205 days
+    assert not any(employee in {"10000001", "30000001"} for _, employee, _ in flags)
 
     findings = run_rules(load_repository(mini_repo), DAY).findings
     dormant = [f for f in findings if f.code == "RB705"]
     assert [(f.employee, f.location, f.file, f.severity.value) for f in dormant] == [
+        ("10000002", "100", "access/schools/100/grants.yaml", "warning"),
         ("10000003", "100", "access/schools/100/grants.yaml", "warning")]
-    assert dormant[0].line == 12  # the grant's line
+    assert "health-office" in dormant[0].message and "office-manager" not in dormant[0].message
+    assert dormant[1].line == 12  # the grant's line
     assert {f.employee for f in findings if f.code == "RB706"} >= {"20000002", "20000003"}
 
 

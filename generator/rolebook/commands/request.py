@@ -10,7 +10,8 @@ import click
 from rolebook.commands.change_options import change_options, fail, finish, who_asks
 from rolebook.commands.common import find_repo, load_or_exit, repo_option, today
 from rolebook.infra.fileio import write_atomic
-from rolebook.requests import RequestError
+from rolebook.requests import RequestError, lookup
+from rolebook.requests.acceptance import acceptance, record_acceptance
 from rolebook.requests.issue_form import parse_issue_form, pull_request_body, requester
 from rolebook.requests.lookup import parse_date
 from rolebook.requests.operations import RequestInput, build_request
@@ -23,6 +24,11 @@ from rolebook.requests.operations import RequestInput, build_request
 @click.option("--expires", help="End date, YYYY-MM-DD (default: the policy's longest for the role).")
 @click.option("--reason", help="Why the person needs the access.")
 @click.option("--verification", help="How the need was verified (the paper form's verification).")
+@click.option("--accepts-responsible-use", "accepts_use", is_flag=True,
+              help="The person has read and accepts the responsible-use policy (roles/policy.yaml's current "
+                   "version): recorded in the grant as accepted_use.")
+@click.option("--accepted-via", metavar="TEXT",
+              help="Where the acceptance was given, recorded with it (default: 'rolebook request').")
 @click.option("--from-issue-form", "issue_form", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="Read the request from a submitted access-request issue form body.")
 @click.option("--issue-author", metavar="LOGIN", hidden=True,
@@ -34,10 +40,14 @@ from rolebook.requests.operations import RequestInput, build_request
 @change_options
 @repo_option
 def command(employee: str | None, location: str | None, roles: tuple[str, ...], expires: str | None,
-            reason: str | None, verification: str | None, issue_form: Path | None, issue_author: str | None,
-            issue_number: int | None, body_file: Path | None, dry_run: bool, no_branch: bool, no_commit: bool,
-            requested_by: str | None, repo_path: Path | None) -> None:
-    """Request ROLEs for EMPLOYEE at a school: add them to the person's grant there, or a new grant."""
+            reason: str | None, verification: str | None, accepts_use: bool, accepted_via: str | None,
+            issue_form: Path | None, issue_author: str | None, issue_number: int | None, body_file: Path | None,
+            dry_run: bool, no_branch: bool, no_commit: bool, requested_by: str | None,
+            repo_path: Path | None) -> None:
+    """Request ROLEs for EMPLOYEE at a school: add them to the person's grant there, or a new grant.
+
+    With --accepts-responsible-use (or the form's responsible-use tick) the grant records who accepted
+    which version of the district's responsible-use policy, when and where."""
     root = find_repo(repo_path)
     repo = load_or_exit(root)
     try:
@@ -52,11 +62,18 @@ def command(employee: str | None, location: str | None, roles: tuple[str, ...], 
                 raise RequestError(f"{issue_form}: cannot read the issue form: {exc}") from exc
             employee, location, roles = form.employee, form.school, tuple(form.roles)
             expires, reason, verification = form.expires, form.reason, form.verification
+            # The tick is kept only when there is a policy to accept: a form ticked in a district without
+            # one records nothing (the tick could name no version).
+            accepts_use = form.accepts_responsible_use and repo.policy.responsible_use.version is not None
+            accepted_via = f"#{issue_number}" if issue_number is not None else "access-request form"
         if not employee or not location or not roles:
             raise RequestError("give --employee, --school and at least one --role.")
         end: dt.date | None = parse_date(expires, "--expires") if expires else None
         change = build_request(repo, RequestInput(employee, location, list(roles), end, reason, verification,
                                                   who_asks(root, requested_by)), today())
+        if accepts_use:
+            holder = lookup.employee(repo, employee).employee
+            record_acceptance(change, holder, acceptance(repo, holder, today(), accepted_via or "rolebook request"))
     except RequestError as exc:
         fail(exc)
         return

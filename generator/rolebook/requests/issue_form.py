@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 
 from rolebook.requests import RequestError
 
+# The confirmation a holder ticks to accept the responsible-use policy (the form's option, word for word;
+# a test keeps it in step with access-request.yml). Matched on its start, so a district may add the
+# policy's link after it.
+RESPONSIBLE_USE_TICK = "The person named above has read and accepts the district's responsible-use policy"
+
 # The form's labels (kept in step with access-request.yml) -> field names.
 LABELS = {
     "employee number": "employee",
@@ -42,6 +47,11 @@ class IssueForm:
     expires: str | None = None
     verification: str | None = None
     confirmed: list[str] = field(default_factory=list)
+
+    @property
+    def accepts_responsible_use(self) -> bool:
+        """Whether the responsible-use tick is ticked (recorded in the grant as `accepted_use`)."""
+        return any(label.startswith(RESPONSIBLE_USE_TICK) for label in self.confirmed)
 
 
 def sections(body: str) -> dict[str, str]:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 
 from rolebook.facts.dormancy import LoginFlag, login_flags
 from rolebook.facts.review_status import overdue_reviews
-from rolebook.facts.reviewers import designated_reviewers, login_index
+from rolebook.facts.reviewers import designated_reviewers, designated_reviewers_at, evidence_commit, login_index
 from rolebook.loading.records import REVIEW_HINT, LoadedReview, ReviewSet, review_school
 from rolebook.model.findings import Finding, Severity
-from rolebook.model.review import Decision, ReviewStatus, add_months
+from rolebook.model.review import Decision, ReviewFile, ReviewStatus, add_months
 from rolebook.paths import DISTRICT_FILE, LOGINS_FILE
 from rolebook.policy.rules.base import Context, Need, Rule, register
 
@@ -169,7 +169,9 @@ class ReviewerNotDesignated(_ReviewRule):
 
     Why: the administrators who approve a school's access are the ones who review it (000): a holder
     of an approver role there (`approver_roles`, the principal), known by the Git username in the
-    staff directory, or a member of the school's cluster approvers group.
+    staff directory, or a member of the school's cluster approvers group. A completed review is
+    judged by the data of the commit that completed it: a principal suspended or moved since does not
+    make last term's evidence wrong (a change that writes the review is judged by its own data).
 
     Fix: set `reviewer:` (or `decided_by:` on an item) to one of the designated reviewers the
     message lists, or give the principal a `git_username` in `access/staff.yaml`.
@@ -209,8 +211,10 @@ class ReviewerNotDesignated(_ReviewRule):
             if not _current(context, review):
                 continue
             allowed = designated_reviewers(context.repo, review.school, context.accesses)
-            shown = ", ".join(sorted(allowed)) or "nobody: no approver at this school has a Git username"
             model = review.model
+            if _names_outsider(model, allowed):
+                allowed = _designated_then(context, review) or allowed
+            shown = ", ".join(sorted(allowed)) or "nobody: no approver at this school has a Git username"
             if model.reviewer is not None and model.reviewer.lower() not in allowed:
                 yield self.at(review, f"{model.reviewer} is not a designated reviewer of school {model.school}",
                               f"designated reviewers: {shown}", "reviewer")
@@ -220,6 +224,28 @@ class ReviewerNotDesignated(_ReviewRule):
                                   f"reviewer of school {model.school}", f"designated reviewers: {shown}",
                                   "items", index, "decided_by", employee=item.employee,
                                   key=(model.school, model.period, item.employee, "decided_by"))
+
+
+def _names_outsider(model: ReviewFile, allowed: dict[str, str]) -> bool:
+    names = [model.reviewer] + [item.decided_by for item in model.items]
+    return any(name is not None and name.lower() not in allowed for name in names)
+
+
+def _designated_then(context: Context, review: LoadedReview) -> dict[str, str] | None:
+    """A completed review's designated reviewers in the data of the commit that completed it.
+
+    Evidence is judged when it is made: a principal suspended since does not make it wrong. Only a
+    review unchanged since that commit counts (the file as the commit has it), and in pull-request mode
+    only one the change leaves alone: a review the change writes is judged by the change's own data.
+    """
+    if review.model.status is not ReviewStatus.completed:
+        return None
+    if context.base is not None:
+        before = next((r for r in context.base.reviews.reviews if r.file == review.file), None)
+        if before is None or before.model != review.model:
+            return None
+    commit = evidence_commit(context.repo.root, review.file)
+    return designated_reviewers_at(context.repo, commit, review.school) if commit else None
 
 
 @register
@@ -362,29 +388,37 @@ class _LoginRule(Rule):
                                    problem.hint, key=(LOGINS_FILE,))
             return
         accesses = [a for a in context.accesses if context.in_scope(a.location)]
-        for flag in login_flags(context.repo, accesses, stored.last_login, context.today):
+        for flag in login_flags(context.repo, accesses, stored.records, context.today):
             if flag.kind == self.kind:
                 access = flag.access
+                # Per role, as the MIS's Last Login is: the key names the roles, so a second role
+                # going unused at the same place is a new finding, not the old one again.
                 yield self.at_grant(access.source, access.index, self.message(flag), self.hint(flag),
-                                    key=(flag.location, flag.employee))
+                                    key=(flag.location, flag.employee, *flag.roles))
 
     def message(self, flag: LoginFlag) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def hint(self, flag: LoginFlag) -> str:
-        return ("if they no longer need it, remove it (`rolebook revoke`); the next access review "
-                "decides otherwise")
+        roles = " ".join(f"--role {role}" for role in flag.roles)
+        return (f"if they no longer need it, remove it (`rolebook revoke --employee {flag.employee} "
+                f"--school {flag.location} {roles}`); the next access review decides otherwise")
 
 
 @register
 class DormantAccount(_LoginRule):
-    """Someone holds access at a location but has not logged in there for a long time.
+    """Someone holds a role at a location but has not logged in with it there for a long time.
 
     Why: "remove redundant user accounts as soon as possible" (002, section 7); an account nobody
-    uses is a risk without a benefit. Login data comes from the MIS export (`rolebook logins import`);
-    the limit is `dormant_after_days` (90) in `roles/policy.yaml`.
+    uses is a risk without a benefit. The district's Last Login is "the last time the user
+    successfully logged in with that user role" (000), so each role is judged on its own: a Health
+    Office role unused for months is flagged while the same person's Office Manager role is used
+    daily. Login data comes from the MIS export (`rolebook logins import`); the limit is the role's
+    `dormant_after_days` when it sets one, else `dormant_after_days` (90) in `roles/policy.yaml`. An
+    export with one last login per person and location (no role column) judges every role there by it.
 
-    Fix: remove the access if it is no longer needed, or keep it at the next access review.
+    Fix: remove the role if it is no longer needed (`rolebook revoke --role`), or keep it at the next
+    access review.
 
     .. rule-example:: fail
 
@@ -392,32 +426,42 @@ class DormantAccount(_LoginRule):
           employee_number,location_code,role,last_login
           10000003,100,teacher,2026-03-01T08:00:00Z
 
+    .. rule-example:: fail
+
+        access/logins.csv: |
+          employee_number,location_code,role,last_login
+          10000002,100,office-manager,2026-11-20T08:00:00Z
+          10000002,100,health-office,2026-04-24T08:00:00Z
+
     .. rule-example:: pass
 
         access/logins.csv: |
           employee_number,location_code,role,last_login
+          10000002,100,office-manager,2026-11-20T08:00:00Z
+          10000002,100,health-office,2026-11-02T08:00:00Z
           10000003,100,teacher,2026-11-20T08:00:00Z
     """
 
     code = "RB705"
     name = "dormant-account"
     severity = Severity.warning
-    summary = "Access not used for policy.dormant_after_days (no login at that location)."
+    summary = "A role not used for its dormant_after_days (else the policy's) at that location."
     kind = "dormant"
 
     def message(self, flag: LoginFlag) -> str:
         last = flag.last_login.date().isoformat() if flag.last_login else "never"
-        return (f"{flag.employee} has not logged in at {flag.location} for {flag.days} days "
-                f"(last login {last}; roles: {', '.join(flag.roles)})")
+        return (f"{flag.employee} has not used {', '.join(flag.roles)} at {flag.location} for {flag.days} days "
+                f"(last login in that role {last}; dormant after {flag.limit} days)")
 
 
 @register
 class NeverLoggedIn(_LoginRule):
-    """Someone has held access at a location for a long time but never logged in there.
+    """Someone has held a role at a location for a long time but never logged in with it there.
 
     Why: access granted and never used is usually access that was not needed, or was granted at the
-    wrong school (002, section 7: remove redundant accounts). New grants get `dormant_after_days` to
-    be used first.
+    wrong school (002, section 7: remove redundant accounts). As for RB705, each role is judged on
+    its own (the MIS's Last Login is per user role). New grants get the role's `dormant_after_days`
+    (else the policy's) to be used first.
 
     Fix: remove the access if it is not needed, or check the grant names the right location.
 
@@ -433,6 +477,7 @@ class NeverLoggedIn(_LoginRule):
           employee_number,location_code,role,last_login
           10000001,100,principal,2026-11-20T08:00:00Z
           10000002,100,office-manager,2026-11-20T08:00:00Z
+          10000002,100,health-office,2026-11-20T08:00:00Z
           10000003,100,teacher,2026-11-20T08:00:00Z
           20000001,200,principal,2026-11-20T08:00:00Z
           20000002,200,counselor,2026-11-20T08:00:00Z
@@ -445,9 +490,9 @@ class NeverLoggedIn(_LoginRule):
     code = "RB706"
     name = "never-logged-in"
     severity = Severity.notice
-    summary = "Access held for policy.dormant_after_days and never used at that location."
+    summary = "A role held for its dormant_after_days (else the policy's) and never used at that location."
     kind = "never"
 
     def message(self, flag: LoginFlag) -> str:
-        return (f"{flag.employee} has held access at {flag.location} for {flag.days} days and never logged in "
-                f"there (roles: {', '.join(flag.roles)})")
+        return (f"{flag.employee} has held {', '.join(flag.roles)} at {flag.location} for {flag.days} days and "
+                f"never logged in with it there")
