@@ -48,8 +48,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks tools
 	$(BIN)/mypy
 
+# Both presets, 1,000 and 2,000 schools (or one: make bench SCALE=full2000); each figure beside its
+# target, kept in build/benchmark.json and written as the page build/benchmark.md.
+SCALE ?= full full2000
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	@mkdir -p build
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m benchmarks.run $(foreach s,$(SCALE),--scale $(s)) \
+	  --json build/benchmark.json --page build/benchmark.md
 
 clean:
 	rm -rf build .rolebook-cache

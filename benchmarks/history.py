@@ -59,6 +59,7 @@ class RepoSummary:
     pr_head: str = ""
     pr_base: str = ""
     pr_approver: str = ""
+    pr_number: int = 0  # the pull request after the history's last one
     files: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -294,17 +295,19 @@ def _pull_request(out: Path, staff: list[dict[str, Any]], grants: dict[str, Any]
     head = _git(out, "rev-parse", "HEAD").strip()
     base = _git(out, "rev-parse", MAIN).strip()
     approver = (approvers.get(file) or ["access-admin"])[0]
+    number = summary.prs + 1
     reviews = [{
         "id": 80000001, "node_id": "PRR_kwDOBenchmark01",
         "user": {"login": approver, "id": 1001, "type": "User"},
         "body": "Approved for the new school year.", "state": "APPROVED",
-        "html_url": "https://github.com/district/access/pull/10001#pullrequestreview-80000001",
-        "pull_request_url": "https://api.github.com/repos/district/access/pulls/10001",
+        "html_url": f"https://github.com/district/access/pull/{number}#pullrequestreview-80000001",
+        "pull_request_url": f"https://api.github.com/repos/district/access/pulls/{number}",
         "author_association": "MEMBER", "submitted_at": "2026-11-21T11:00:00Z", "commit_id": head,
     }]
     (out / "exports" / "reviews.json").write_text(json.dumps(reviews, indent=2) + "\n", encoding="utf-8")
     summary.pr_file, summary.pr_employee, summary.pr_role = file, employee, NEW_ROLE
     summary.pr_head, summary.pr_base, summary.pr_approver = head, base, approver
+    summary.pr_number = number
 
 
 def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:

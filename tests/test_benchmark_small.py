@@ -17,7 +17,7 @@ from rolebook.loading import load_repository
 from benchmarks import history, run
 from tools.synth.catalog import read_catalog
 
-PARAMS, PRS = run.SCALES["small"]
+PARAMS, PRS, _NAIVE = run.SCALES["small"]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -102,6 +102,10 @@ def test_the_pull_request_adds_exactly_one_grant(bench: tuple[Path, history.Repo
                         history.PR_AUTHOR, "--reviews", str(out / "exports" / "reviews.json"), cwd=out)
     assert approvals.returncode == 0, approvals.stdout + approvals.stderr
     git(out, "checkout", "-q", history.MAIN)
+    # GitHub's review answer names the pull request after the history's last one.
+    assert summary.pr_number == PRS + 1
+    review = json.loads((out / "exports" / "reviews.json").read_text(encoding="utf-8"))[0]
+    assert review["pull_request_url"].endswith(f"/pulls/{PRS + 1}") and review["commit_id"] == summary.pr_head
 
 
 def test_same_parameters_give_the_same_repository(tmp_path: Path, bench: tuple[Path, history.RepoSummary]) -> None:
