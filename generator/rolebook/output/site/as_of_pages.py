@@ -1,0 +1,356 @@
+"""The internal site's "Access on past dates" page of every school and office, from the Git history.
+
+Each location's page lives in that location's own folder (`audit/schools/<code>/as-of.html`), so the
+access map that protects the folder protects it too, and nothing links to it but the location's pages.
+It shows the access in force at the end of each month (the last `MONTHS` months, from the first commit
+on) and at the date of each of the school's access reviews, with who approved each grant and when:
+
+- a table of the dates (why each is there, its commit, how many people and grants, what changed);
+- one table of rows, each row one grant (with its roles) reaching the location with the same route,
+  status, request and approval over a run of consecutive dates ("in force from ... to ...");
+- a date picker (a small script) shows only the rows in force at one date; without the script every
+  row shows with its dates.
+
+The page is a whole HTML file (see `write_as_of_pages`), so it carries its own few styles.
+
+"In force at the end of a date" is the rule of `rolebook access --at` (facts/as_of.py): the newest
+mainline commit whose committer date is before the next midnight, UTC. The grants files are read at
+those commits from their blobs (facts/as_of_timeline.py), never by a full load per date; cluster reach
+and names come from the current data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from markupsafe import Markup, escape
+
+from rolebook.facts.as_of import NO_VALUE, Approvals, AsOfError, MainlineCommit, commit_at, read_mainline
+from rolebook.facts.as_of_timeline import GrantReader, Timelines, read_timelines
+from rolebook.facts.grant_status import status_label
+from rolebook.facts.history import History
+from rolebook.facts.resolve import Access
+from rolebook.loading import GrantsRecord, Repository
+from rolebook.loading.yamlfile import ParsedFile
+from rolebook.model.files import ClusterScope, Grant, GrantsFile, LocationKind
+from rolebook.paths import grants_file_path
+
+MONTHS = 24
+MONTH_END = "month end"
+REVIEW = "access review"
+PAGE_NAME = "as-of"
+LINK_TEXT = "Access on past dates"
+
+
+class PageWriter(Protocol):
+    """What the site's `Pages` offers (output/site/generate.py): a file written into the docs."""
+
+    def write(self, relative: str, text: str | bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    day: dt.date
+    kinds: tuple[str, ...]  # MONTH_END and/or REVIEW
+    commit: MainlineCommit
+
+
+# A row's identity over dates: employee, roles (ids, ", "), how, status label, request, approved by,
+# approved on, expires, the grants file. A change in any of them starts a new row.
+Key = tuple[str, str, str, str, str, str, str, str, str]
+
+# What a version of a grants file gives one group of locations alike: (file, which version, group), the
+# group being a location code (its own grants), "cluster <id>" or ALL_SCHOOLS.
+Group = tuple[str, int, str]
+ALL_SCHOOLS = "all schools"
+Entry = tuple[Grant, str]  # a grant, and how it reaches the group ("direct", "via cluster X", "all schools")
+
+
+def by_group(record: GrantsRecord) -> dict[str, list[Entry]]:
+    """One version's grants by the locations they reach, by facts/resolve.py's rule: a grant scoped to
+    its location reaches that location; a cluster's, every school of the cluster; all schools', every
+    school. The route's words are `Access.how`'s."""
+    grouped: dict[str, list[Entry]] = {}
+    for index, grant in enumerate(record.model.grants):
+        scope = grant.scope
+        if scope == "location":
+            grouped.setdefault(record.code, []).append((grant, "direct"))
+            continue
+        cluster = scope.cluster if isinstance(scope, ClusterScope) else None
+        route = Access(grant.employee, record.code, grant.roles[0], "cluster" if cluster else "all-schools",
+                       cluster, record, index)
+        grouped.setdefault(f"cluster {cluster}" if cluster else ALL_SCHOOLS, []).append((grant, route.how))
+    return grouped
+
+
+def location_folder(repo: Repository, code: str) -> str:
+    """The location's own folder of the audit site (its report is audit/<kind>/<code>.html beside it)."""
+    return f"audit/{'schools' if code in repo.schools else 'offices'}/{code}"
+
+
+def page_path(repo: Repository, code: str) -> str:
+    """The page's file in the built site (and in the docs MkDocs copies it from)."""
+    return f"{location_folder(repo, code)}/{PAGE_NAME}.html"
+
+
+def month_ends(first: dt.date, today: dt.date, months: int = MONTHS) -> list[dt.date]:
+    """The last day of each month from `first`'s month up to today, at most the last `months` of them."""
+    found: list[dt.date] = []
+    year, month = first.year, first.month
+    while True:
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        end = following - dt.timedelta(days=1)
+        if end > today:
+            break
+        found.append(end)
+        year, month = following.year, following.month
+    return found[-months:]
+
+
+class AsOfSite:
+    """Everything the pages need, worked out once per build: the mainline, each grants file's versions
+    and who approved each grant line by each date."""
+
+    def __init__(self, repo: Repository, history: History, today: dt.date):
+        self.repo, self.today = repo, today
+        root = repo.root
+        self.mainline = read_mainline(root)
+        self.approvals = Approvals(history, self.mainline)
+        self.timelines: Timelines = read_timelines(root, {c.sha: c.position for c in self.mainline})
+        self.reader = GrantReader()
+        self.reader.seed(repo)
+        self.files = {code: grants_file_path("schools" if code in repo.schools else "offices", code)
+                      for code in [*repo.schools, *repo.offices]}
+        self.office_files = [self.files[code] for code in repo.offices]
+        self.months = month_ends(self.mainline[-1].committed.date(), today) if self.mainline else []
+        self._commits: dict[dt.date, MainlineCommit | None] = {}
+        self.code_of = {file: code for code, file in self.files.items()}
+        self._reach: dict[tuple[str, int], dict[str, list[Entry]]] = {}
+        self._offices_at: dict[int, list[tuple[str, int, dict[str, list[Entry]]]]] = {}
+        self._names: dict[str, str | None] = {}
+        self._role_names: dict[str, str] = {}
+        self._expiries: dict[Group, list[dt.date]] = {}
+        self._keys: dict[tuple[Group, int], frozenset[Key]] = {}
+        self._read_versions()
+
+    # ------------------------------------------------------------------ dates
+    def review_days(self, code: str) -> list[dt.date]:
+        if code not in self.repo.schools:
+            return []
+        return sorted({review.effective_date for review in self.repo.reviews.for_school(code)})
+
+    def snapshots(self, code: str) -> list[Snapshot]:
+        """The dates of the location's page, oldest first: month ends and its reviews' dates."""
+        kinds: dict[dt.date, list[str]] = {}
+        for day in self.months:
+            kinds.setdefault(day, []).append(MONTH_END)
+        for day in self.review_days(code):
+            kinds.setdefault(day, []).append(REVIEW)
+        found = []
+        for day in sorted(kinds):
+            commit = self._known_commit(day)
+            if commit is not None:
+                found.append(Snapshot(day, tuple(kinds[day]), commit))
+        return found
+
+    def _known_commit(self, day: dt.date) -> MainlineCommit | None:
+        """The commit in force at the end of `day`; None before the first commit or after today."""
+        if day not in self._commits:
+            try:
+                self._commits[day] = commit_at(self.mainline, day, self.today)
+            except AsOfError:
+                self._commits[day] = None
+        return self._commits[day]
+
+    def _read_versions(self) -> None:
+        """Every version any page shows, read in one Git process."""
+        month_positions = {c.position for day in self.months if (c := self._known_commit(day)) is not None}
+        wanted: dict[str, str] = {}
+        for code, file in self.files.items():
+            positions = set(month_positions)
+            positions |= {c.position for day in self.review_days(code) if (c := self._known_commit(day))}
+            if code in self.repo.schools:  # the offices' wide grants reach the school at its review dates
+                for office_file in self.office_files:
+                    self._want(wanted, office_file, positions)
+            self._want(wanted, file, positions)
+        self.reader.read(self.repo.root, wanted)
+
+    def _want(self, wanted: dict[str, str], file: str, positions: Iterable[int]) -> None:
+        for position in positions:
+            if (blob := self.timelines.blob_at(file, position)) is not None:
+                wanted[blob] = file
+
+    # ------------------------------------------------------------------ access at a commit
+    def _record(self, file: str, blob: str | None, code: str) -> GrantsRecord | None:
+        grants = self.reader.grants(blob) if blob is not None else None
+        if grants is None:
+            return None
+        kind = LocationKind.school if code in self.repo.schools else LocationKind.office
+        model = GrantsFile.model_construct(location=code, acknowledge_removals=None, grants=grants)
+        return GrantsRecord(kind, code, ParsedFile(path=Path(file), display=file, text=""), model)
+
+    def _versions_at(self, code: str, position: int) -> list[tuple[Group, list[Entry]]]:
+        """(group, its grants) that reach `code` at `position`: the location's own file and, at a school,
+        the offices' cluster and all-schools grants. Those reach every school of a cluster (or every
+        school) alike, so they are grouped by what they reach, not by school: one office version's rows
+        are worked out once for all the schools it reaches."""
+        school = self.repo.schools.get(code)
+        found = [((file, index, code), entries) for file, index, reach in [self._version(self.files[code], position)]
+                 if (entries := reach.get(code))]
+        if school is not None:
+            if position not in self._offices_at:  # the same few dates for every school: once per date
+                self._offices_at[position] = [self._version(file, position) for file in self.office_files]
+            for group in (f"cluster {school.cluster}", ALL_SCHOOLS):
+                found += [((file, index, group), entries) for file, index, reach in self._offices_at[position]
+                          if (entries := reach.get(group))]
+        return found
+
+    def _version(self, file: str, position: int) -> tuple[str, int, dict[str, list[Entry]]]:
+        """(file, which version, its grants by group) as the commit at `position` had the file."""
+        index, blob = self.timelines.version_at(file, position)
+        if (file, index) not in self._reach:
+            record = self._record(file, blob, self.code_of[file])
+            self._reach[(file, index)] = by_group(record) if record is not None else {}
+        return file, index, self._reach[(file, index)]
+
+    def parts_at(self, code: str, snapshot: Snapshot) -> dict[tuple[str, str], frozenset[Key]]:
+        """The rows in force at one date, per stream (grants file, group): streams never share a row (a
+        row names its file and route). Cached per version of each file's group and per how many of its
+        expiry dates the day has passed, so from one date to the next an unchanged stream gives the very
+        same set."""
+        parts = {}
+        for group, entries in self._versions_at(code, snapshot.commit.position):
+            if group not in self._expiries:
+                self._expiries[group] = sorted({grant.expires for grant, _ in entries if grant.expires})
+            passed = bisect.bisect_left(self._expiries[group], snapshot.day)
+            cached = self._keys.get((group, passed))
+            if cached is None:
+                cached = self._keys[(group, passed)] = self._keys_of(group[0], entries, snapshot)
+            parts[(group[0], group[2])] = cached
+        return parts
+
+    def keys_at(self, code: str, snapshot: Snapshot) -> frozenset[Key]:
+        """The rows in force at one date."""
+        return frozenset().union(*self.parts_at(code, snapshot).values())
+
+    def _keys_of(self, file: str, entries: list[Entry], snapshot: Snapshot) -> frozenset[Key]:
+        """The rows of one group's grants at one date."""
+        day, position, at = snapshot.day, snapshot.commit.position, self.approvals.at
+        found = []
+        for grant, how in entries:
+            approval = at(file, grant.employee, position)
+            found.append((grant.employee, ", ".join(grant.roles), how, status_label(grant.status, grant.expires, day),
+                          approval.request, approval.approved_by, approval.approved_on,
+                          grant.expires.isoformat() if grant.expires else "", file))
+        return frozenset(found)
+
+    def rows_at(self, code: str, snapshot: Snapshot) -> list[dict[str, Any]]:
+        """The page's rows in force at one date: one per grant, with the fields of `rolebook who-has --at
+        --format json` (and its roles, where who-has has a row per role)."""
+        return sorted((self.row(key) for key in self.keys_at(code, snapshot)),
+                      key=lambda row: (row["employee"], row["roles"]))
+
+    def row(self, key: Key) -> dict[str, Any]:
+        employee, roles, how, label, request, approved_by, approved_on, expires, file = key
+        if employee not in self._names:
+            person = self.repo.staff.get(employee)
+            self._names[employee] = person.display_name if person else None
+        if roles not in self._role_names:
+            self._role_names[roles] = "; ".join(
+                self.repo.roles[r].name if r in self.repo.roles else r for r in roles.split(", "))
+        return {"employee": employee, "name": self._names[employee], "roles": roles.split(", "),
+                "role_names": self._role_names[roles], "via": how, "status_label": label, "request": request,
+                "approved_by": approved_by, "approved_on": approved_on, "expires": expires or None, "file": file}
+
+    # ------------------------------------------------------------------ the page
+    def spans(self, code: str, snapshots: list[Snapshot]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(one entry per date with its counts, the rows each with the first and last date index).
+        Only the streams whose set changed from one date to the next are compared."""
+        empty: frozenset[Key] = frozenset()
+        open_rows: dict[Key, int] = {}
+        spans: list[tuple[Key, int, int]] = []
+        dates: list[dict[str, Any]] = []
+        previous: dict[tuple[str, str], frozenset[Key]] = {}
+        people: dict[tuple[int, ...], int] = {}
+        for index, snapshot in enumerate(snapshots):
+            parts = self.parts_at(code, snapshot)
+            added = removed = 0
+            for stream in previous.keys() | parts.keys():
+                old, new = previous.get(stream, empty), parts.get(stream, empty)
+                if old is new:
+                    continue
+                for key in old - new:
+                    spans.append((key, open_rows.pop(key), index - 1))
+                    removed += 1
+                for key in new - old:
+                    open_rows[key] = index
+                    added += 1
+            seen = tuple(id(part) for part in parts.values())  # the cached sets live as long as the site
+            if seen not in people:
+                people[seen] = len({key[0] for part in parts.values() for key in part})
+            dates.append({"index": index, "day": snapshot.day.isoformat(), "kinds": ", ".join(snapshot.kinds),
+                          "commit": snapshot.commit.short, "people": people[seen],
+                          "grants": sum(len(part) for part in parts.values()), "added": added, "removed": removed})
+            previous = parts
+        spans += [(key, first, len(snapshots) - 1) for key, first in open_rows.items()]
+        days = [snapshot.day.isoformat() for snapshot in snapshots]
+        rows = []
+        for key, first, last in spans:
+            row = self.row(key)
+            row.update(first=first, last=last, until=days[last])
+            row["from"] = days[first]
+            rows.append(row)
+        rows.sort(key=lambda r: (r["name"] or "", r["employee"], r["roles"], r["first"]))
+        return dates, rows
+
+
+def rows_html(rows: list[dict[str, Any]], repo_url: str) -> Markup:
+    """The rows of the access table as ready HTML, escaped here: a district has a third of a million of
+    them, and a template's per-cell work was most of the pages' cost."""
+    out = []
+    escaped: dict[str, str] = {}
+
+    def cell(value: str) -> str:  # most values recur from row to row: escape each once
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = str(escape(value))
+        return found
+
+    for row in rows:
+        request = cell(row["request"])
+        if repo_url and row["request"].startswith("PR #"):
+            request = f'<a href="{escape(repo_url)}/pull/{escape(row["request"][4:])}">{request}</a>'
+        cells = (row["employee"], row["name"] or "(not in the HR directory now)", row["role_names"], row["via"],
+                 row["status_label"], row["expires"] or NO_VALUE)
+        out.append(f'<tr data-first="{row["first"]}" data-last="{row["last"]}">'
+                   + "".join(f"<td>{cell(value)}</td>" for value in cells)
+                   + f'<td>{request}</td><td>{cell(row["approved_by"])}</td><td>{cell(row["approved_on"])}</td>'
+                   f'<td>{row["from"]}</td><td>{row["until"]}</td></tr>')
+    return Markup("".join(out))  # noqa: S704 - every cell is escaped above
+
+
+def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
+                      common: dict[str, Any]) -> None:
+    """Every school's and office's page, nothing when the repository has no Git history.
+
+    Each page is a whole HTML file of its own, not a Markdown page: MkDocs copies it as it is (at a
+    thousand schools, a thousand more pages through MkDocs would cost the build seconds), and the shared
+    search index and sitemap never see it."""
+    site = AsOfSite(repo, history, today)
+    if not site.mainline:
+        return
+    template = env.get_template("site/as_of/page.html.j2")
+    repo_url = common.get("repo_url", "")
+    for code in [*repo.schools, *repo.offices]:
+        page = page_path(repo, code)
+        dates, rows = site.spans(code, site.snapshots(code))
+        pages.write(page, template.render(
+            **common, page=page, name=repo.location_name(code), code=code, dates=dates, months=MONTHS,
+            rows=rows_html(rows, repo_url), report=f"../{code}.html",
+            stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))))
