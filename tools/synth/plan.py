@@ -93,6 +93,9 @@ def build(params: Params, catalog: Catalog) -> District:
     groups[AUDITORS] = ("District Auditors", "Read every page of the internal audit site: each school's "
                         "Security Audit Report, the dashboard and the person lookup.",
                         _auditors(offices, office_people, groups))
+    groups[SENIOR_MANAGERS] = ("Senior managers", "Approve restoring a lost super user (the UK guide's section "
+                               "10.2), when no access administrator is left to sign: policy.senior_managers.",
+                               _senior_managers(offices, office_people, groups))
     return District(params, clusters, schools, offices, people.all, groups, book, warnings)
 
 
@@ -108,6 +111,23 @@ def _auditors(offices: list[Location], office_people: dict[str, list[Person]], g
     chosen = [p for o in order for p in office_people.get(o.code, [])
               if p.git and not p.contractor and p.hr_status == "processed" and p.employee not in in_groups][:2]
     return chosen or list(groups["access-administrators"][2])
+
+
+SENIOR_MANAGERS = "senior-managers"  # policy.senior_managers' default
+SENIOR_TITLES = ("Local District Superintendent", "Director")
+
+
+def _senior_managers(offices: list[Location], office_people: dict[str, list[Person]],
+                     groups: Groups) -> list[Person]:
+    """Two senior office staff with a Git username (local district superintendents first, then office
+    directors), never an access administrator, whom they stand in for: chosen from the people already
+    hired, so the staff count and every other draw stay as they were."""
+    administrators = {p.employee for p in groups["access-administrators"][2]}
+    found = [p for o in offices for p in office_people.get(o.code, [])
+             if p.git and not p.contractor and p.hr_status == "processed" and p.employee not in administrators
+             and p.position.startswith(SENIOR_TITLES)]
+    found.sort(key=lambda p: not p.position.startswith(SENIOR_TITLES[0]))  # stable: office order kept
+    return found[:2]
 
 
 def _budget(params: Params, rosters: dict[str, list[Slot]], office_rosters: dict[str, list[Slot]],

@@ -13,7 +13,7 @@ from rolebook.adoption import AdoptionError
 
 WORKFLOWS = ("validate.yml", "approvals.yml", "pages.yml", "hr-sync.yml", "access-request.yml")
 GITHUB_FILES = (".github/pull_request_template.md", ".github/ISSUE_TEMPLATE/config.yml")
-SITE_PAGES = ("index.md", "guides/how-to-request.md", "guides/how-to-approve.md")
+SITE_PAGES = ("index.md", "guides/how-to-request.md", "guides/how-to-approve.md", "guides/lost-super-user.md")
 INSTALL_LINE = "python -m pip install --disable-pip-version-check ."
 
 

@@ -27,6 +27,14 @@ Two rules keep the loop moving (`policy.removal_approvers`, `policy.escalation`)
   it climbs the escalation chain (location, local district, access administrators) to the first level
   with someone who may sign, and the checklist says why.
 The requesters (`Requested-by:` in the commits or the pull request's body) are authors for all of this.
+
+Three kinds of change are read from the files for what they are:
+- an access review left submitted or completed: everyone it names as deciding approves it, and each
+  must be a designated reviewer who decides nothing about themselves (`rolebook.approvals.review_decisions`);
+- the restoration of a lost super user, and nothing else: one approval from the senior managers
+  (`policy.senior_managers`) replaces every other requirement (`rolebook.approvals.restoration`);
+- a new position or staff type for someone holding grants: their locations' approvers sign too
+  (`rolebook.approvals.staff_moves`).
 """
 
 from __future__ import annotations
@@ -36,8 +44,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rolebook.approvals.narrowing import removal_only
+from rolebook.approvals.restoration import restored_super_user
+from rolebook.approvals.review_decisions import Decider, decided_reviews, deciders
 from rolebook.approvals.revisions import Revisions
+from rolebook.approvals.staff_moves import moves
 from rolebook.facts.approvers import (
+    Approver,
     ApproverSet,
     access_administrators,
     escalation_sets,
@@ -50,6 +62,7 @@ from rolebook.facts.approvers import (
     removal_set,
 )
 from rolebook.facts.grant_changes import LOSES, GrantChange, grant_changes
+from rolebook.facts.reviewers import login_index
 from rolebook.loading import Repository
 from rolebook.model.files import EscalationStep, LocationKind
 from rolebook.paths import GRANTS_FILE
@@ -65,10 +78,12 @@ class Requirement:
     approved_by: list[str] = field(default_factory=list)
     escalated_from: str | None = None  # the label of the set nobody in which could sign
     escalation: str = ""  # why, in words: "The only Principal of X is the author of this pull request, so ..."
+    missing: str = ""  # what is missing, in words, while it is not satisfied (a review's decider)
+    refused: list[str] = field(default_factory=list)  # why nobody's approval can satisfy it
 
     @property
     def satisfied(self) -> bool:
-        return bool(self.approved_by)
+        return bool(self.approved_by) and not self.refused
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -81,6 +96,8 @@ class Requirement:
             "approved_by": list(self.approved_by),
             "escalated_from": self.escalated_from,
             "escalation": self.escalation,
+            "missing": "" if self.satisfied else self.missing,
+            "refused": list(self.refused),
         }
 
 
@@ -94,6 +111,7 @@ class GateResult:
     notes: list[str] = field(default_factory=list)  # what the gate left out of its count, and why
     removal_only: bool = False  # only removes or narrows access: one removal approver signs for all
     requesters: tuple[str, ...] = ()  # whom the commits' and the body's `Requested-by:` name
+    restores_super_user: str | None = None  # the employee a lost super user's restoration puts back
 
     @property
     def satisfied(self) -> bool:
@@ -109,6 +127,7 @@ class GateResult:
             "notes": list(self.notes),
             "removal_only": self.removal_only,
             "requesters": list(self.requesters),
+            "restores_super_user": self.restores_super_user,
         }
 
 
@@ -127,6 +146,7 @@ class _Collector:
         self.why: dict[str, str] = {}
         for words, reason in ((co_authors, _CO_AUTHOR), (requesters, _REQUESTER), ([author or ""], _AUTHOR)):
             self.why.update({word.lower(): reason for word in words if word})
+        self.author = (author or "").lower()
         for member in base.staff.values():  # an e-mail in the commits names the person the directory gives it
             if member.email and member.git_username and member.email.lower() in self.why:
                 self.why.setdefault(member.git_username.lower(), self.why[member.email.lower()])
@@ -153,6 +173,31 @@ class _Collector:
         for one in [item] if isinstance(item, str) else item:
             if one not in requirement.items:
                 requirement.items.append(one)
+
+    def need_exactly(self, approvers: ApproverSet, item: str, *, subject_logins: Iterable[str | None] = ()) -> None:
+        """`item` needs one of `approvers` and nobody else: no escalation (a senior manager's signature)."""
+        why = dict(self.why) | {login.lower(): _SUBJECT for login in subject_logins if login}
+        eligible = tuple(login for login in approvers.logins if login.lower() not in why)
+        requirement = self.found.setdefault((approvers.label, eligible, ""), Requirement(approvers, eligible))
+        requirement.items.append(item)
+
+    def need_decider(self, decider: Decider, head_sha: str) -> None:
+        """A review's decider signs it themselves: only the pull request's author is never counted (on
+        GitHub, the app that committed the ticks), and nobody stands in for them."""
+        employee = login_index(self.base).get(decider.login.lower(), "")
+        member = self.base.staff.get(employee)
+        approver = Approver(decider.login, employee, member.display_name if member else decider.login)
+        approvers = ApproverSet(f"named as deciding in {decider.file}", (approver,))
+        is_author = decider.login.lower() == self.author
+        eligible = () if decider.refused or is_author else (decider.login,)
+        missing = f"`{decider.login}` is named as deciding in `{decider.file}` but has not approved `{head_sha}`"
+        if is_author:
+            missing += " (and cannot: they are the author of this pull request, whose approval never counts)"
+        listed = decider.items[:MAX_LISTED_FILES]
+        more = f" and {len(decider.items) - len(listed)} more" if len(decider.items) > len(listed) else ""
+        item = "; ".join(listed) + more if listed else "the review, as its reviewer"
+        self.found[(f"review {decider.file} {decider.login.lower()}", eligible, "")] = Requirement(
+            approvers, eligible, [item], missing=missing, refused=list(decider.refused))
 
 
 def _nobody_because(approvers: ApproverSet, why: dict[str, str]) -> str:
@@ -230,6 +275,11 @@ def requirements(revisions: Revisions, author: str | None, today: dt.date,
     requesters = tuple(sorted({word.lower() for word in requesters if word}))
     collector = _Collector(base, today, author, co_authors, requesters)
     changes = grant_changes(start, head)
+    restored = restored_super_user(base, start, head, revisions.changed_files)
+    if restored is not None:
+        _restoration_requirement(collector, revisions, restored)
+        return GateResult(revisions.base_sha, revisions.head_sha, author, list(collector.found.values()), changes,
+                          requesters=requesters, restores_super_user=restored)
     removal = removal_only(start, head, changes, revisions.changed_files)
     if removal is not None:
         _removal_requirement(collector, revisions, changes, removal.staff_items, removal.staff_subjects, today)
@@ -250,9 +300,39 @@ def _removal_requirement(collector: _Collector, revisions: Revisions, changes: l
     collector.need(removal_set(base, locations, today), items, subject_logins=subjects)
 
 
+def _restoration_requirement(collector: _Collector, revisions: Revisions, employee: str) -> None:
+    """One approval from the base's senior managers, never the person restored (nor the authors)."""
+    base, head = revisions.base, revisions.head
+    group_id = base.policy.senior_managers
+    member = head.staff.get(employee) or base.staff.get(employee)
+    name = member.display_name if member else f"employee {employee}"
+    admins = base.groups.get(base.policy.access_administrators)
+    item = (f"restoring {name} ({employee}) as a super user: back in "
+            f"{admins.name if admins else base.policy.access_administrators}, with their locked or "
+            "suspended grants active again")
+    if group_id is None:
+        approvers = ApproverSet("the senior managers", (), "roles/policy.yaml names no senior_managers group, so "
+                                "nobody can sign a super user's restoration: name one there first")
+    else:
+        found = group_set(base, group_id)
+        note = "" if found.approvers else (f"the group '{group_id}' has no member with a Git username, so nobody "
+                                           "can sign a super user's restoration: add one in access/groups.yaml")
+        approvers = ApproverSet(found.label, found.approvers, note)
+    collector.need_exactly(approvers, item, subject_logins=(login_of(base, employee), login_of(head, employee)))
+
+
 def _usual_requirements(collector: _Collector, revisions: Revisions, changes: list[GrantChange],
                         today: dt.date) -> None:
     base, head = revisions.base, revisions.head
+    decided = decided_reviews(revisions.merge_base, head, revisions.changed_files)
+    for now, earlier in decided:
+        for decider in deciders(base, now, earlier):
+            collector.need_decider(decider, revisions.head_sha)
+    signed_by_deciders = {now.file for now, _ in decided}
+    for move in moves(revisions.merge_base, head):
+        subject = (login_of(base, move.employee), login_of(head, move.employee))
+        for code in move.locations:
+            collector.need(location_set(base, code, today), move.said, subject_logins=subject, location=code)
     touched_by_grants: set[str] = set()
     for change in changes:
         touched_by_grants.add(change.source)
@@ -278,6 +358,8 @@ def _usual_requirements(collector: _Collector, revisions: Revisions, changes: li
         role_files.setdefault(source.display, []).append(role_id)
     for path in revisions.changed_files:
         match = GRANTS_FILE.match(path)
+        if path in signed_by_deciders:
+            continue  # its deciders sign it, above
         if match is None:
             other_files.append(path)
             for role_id in role_files.get(path, ()):  # a role's own definition: its groups sign too

@@ -41,10 +41,20 @@ def read_git(path: Path, base_ref: str, head_ref: str) -> GitRevisions:
         raise BadInput(str(exc)) from exc
 
 
+def _changes_a_review(found: GitRevisions) -> bool:
+    """A review's deciders are checked against its designated reviewers, who may hold their approver role
+    by a grant in any file (an office's, another school's wide one): such a pull request is loaded whole,
+    as one with a wide grant is."""
+    from rolebook.loading.records import is_review_file
+
+    return any(is_review_file(path) for path in found.changed_files)
+
+
 @contextmanager
 def revisions(path: Path, found: GitRevisions) -> Iterator[Revisions]:
     try:
-        with pull_request.gate_revisions(path, found) as (base, start, head):
+        with pull_request.gate_revisions(path, found, partial_load=not _changes_a_review(found)) as (
+                base, start, head):
             yield Revisions(base, start, head, found.base_sha, found.head_sha, found.changed_files)
     except BaseUnavailable as exc:
         raise BadInput(str(exc)) from exc
