@@ -71,6 +71,9 @@ def command(base_ref: str | None, full: bool, output_format: str, summary_file: 
         if base_ref is None else None
     answer = result_cache.load(root, key)
     if not (isinstance(answer, dict) and {"output", "summary", "blocking"} <= answer.keys()):
+        if base_ref is None:  # a full load: its prefetch child parses while the models and rules import
+            from rolebook.loading.fast import prefetch
+            prefetch.start_early(root)
         try:
             answer = _answer(root, base_ref, full, output_format, color, bool(targets))
         except _Unloadable as failed:
@@ -91,12 +94,15 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
             with_summary: bool) -> dict[str, object]:
     """Load, check and render: what the command prints, its Markdown summary and whether it blocks."""
     when = today()
+    from rolebook.infra.gcpause import collector_off_for_command
     if base_ref is None:
-        from rolebook.policy.check import run_rules
-        from rolebook.policy.validation import Validation
-        result = Validation(report=run_rules(_load_and_remember(root), when), today=when)
+        # The load and the rules pause the collector themselves; the imports before them (pydantic, the
+        # models, the rules: hundreds of thousands of objects) are worth pausing it for too.
+        with collector_off_for_command():
+            from rolebook.policy.check import run_rules
+            from rolebook.policy.validation import Validation
+            result = Validation(report=run_rules(_load_and_remember(root), when), today=when)
     else:
-        from rolebook.infra.gcpause import collector_off_for_command
         with collector_off_for_command():  # the imports too: a pull-request check is short
             from rolebook.infra.git import in_background
             from rolebook.policy.pull_request import changed_files
@@ -112,11 +118,15 @@ def _answer(root: Path, base_ref: str | None, full: bool, output_format: str, co
 def _load_and_remember(root: Path) -> Repository:
     """Load everything (exit 2 with every problem if anything fails), noting each file's verdict for
     pull-request mode (`pull_request.remember_verdicts`)."""
+    from rolebook.loading.fast import prefetch
     from rolebook.loading.repository import load_tolerant
     from rolebook.paths import DISTRICT_FILE
     from rolebook.policy.pull_request import remember_verdicts
 
-    repo, errors = load_tolerant(root)
+    try:
+        repo, errors = load_tolerant(root)
+    finally:
+        prefetch.abandon_early()  # a load that stopped before taking the early child: end it here
     blobs = result_cache.clean_blobs(root)
     if blobs:
         verdicts = result_cache.Verdicts.open(root)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rolebook.infra.gcpause import collector_paused, keep_loaded
-from rolebook.loading import checks
+from rolebook.loading import checks, layout
 from rolebook.loading.errors import LoadError, LoadFailed
 from rolebook.loading.fast import prefetch
 from rolebook.loading.loaded import Codeowners, GrantsRecord, Repository
@@ -220,10 +220,7 @@ class _Loader:
         staff_file = self.root / STAFF_FILE
         if not (staff_file.is_file() and prefetch.wanted(staff_file)):
             return None
-        grants = [self._relative(path) for path in self._grants_files()]
-        theirs = prefetch.child_share(grants)
-        return prefetch.Prefetch(self.root, parsed=[STAFF_FILE, *grants[len(grants) - theirs:]],
-                                 scanned=grants[:len(grants) - theirs])
+        return prefetch.take_started(self.root, [self._relative(path) for path in self._grants_files()])
 
     def _load_with(self, ahead: prefetch.Prefetch) -> None:
         """Parse (without the scan) and validate this process's share, taking the staff file in between
@@ -271,14 +268,7 @@ class _Loader:
             self.errors += checks.staff_listed_twice(parsed, employees)
 
     def _grants_files(self) -> list[Path]:
-        """Every access/schools/<code>/grants.yaml and access/offices/<code>/grants.yaml, in order."""
-        found: list[Path] = []
-        for folder_name in LOCATION_DIRS:
-            folder = self.root / ACCESS_DIR / folder_name
-            if folder.is_dir():
-                found += [p / "grants.yaml" for p in sorted(folder.iterdir())
-                          if p.is_dir() and (p / "grants.yaml").exists()]
-        return found
+        return layout.grants_files(self.root)
 
     def _load_grants_file(self, path: Path, *, scan: bool = True) -> None:
         self._grants_from(self._read(self._relative(path), scan=scan))

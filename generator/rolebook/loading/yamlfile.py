@@ -29,16 +29,20 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 # Characters that can only start a tag (!), anchor (&) or alias (*) outside quotes, and the plain
 # scalars YAML 1.1 reads as booleans. A hit is only a suspicion: the tokenizer confirms it.
 _SUSPECT_MARK = re.compile(rb"(?:^|[\s\[{,:-])[!&*]", re.MULTILINE)
+# A YAML 1.1 boolean in a value: after an indicator (`:`, `-`, a flow bracket or comma, `?`) or alone at the
+# start of a line (a value on the line below its key, a flow list over several lines), and ending the value
+# (end of line or file, a comment, a flow comma or bracket; a CR may end the line in CRLF files).
 # Case-insensitive by hand: re.IGNORECASE makes the scan about five times slower on a large file.
-# The word may follow a key, a dash, a flow bracket or comma, or start a line (a value written on the line
-# below its key or after a comment, a flow list over several lines); a CR may end the line (CRLF files).
-# One character class first, so that the regex engine can skip ahead (an alternation `(?:^|[...])` would be
-# tried at every byte: three times slower on a staff file).
-_BOOLEAN_WORD = rb"(?:[yY](?:[eE][sS])?|[nN][oO]?|[oO](?:[nN]|[fF][fF]))[ \t]*\r?(?:#|$|[,\]}])"
-_SUSPECT_BOOLEAN = re.compile(rb"[:\-,\[{?][ \t]*" + _BOOLEAN_WORD, re.MULTILINE)
-# A word at the start of a line, apart: every line starts with `\n`, so the lookahead turns most of them
-# away at their first letter (one pattern for both cases costs 60% more on a staff file).
-_SUSPECT_BOOLEAN_LINE = re.compile(rb"\n[ \t]*(?=[yYnNoO])" + _BOOLEAN_WORD, re.MULTILINE)
+# The search runs over the text reversed, from where the word ends: each pattern then starts with one
+# literal character that the regex engine skips to at memchr speed, where a forward search stops at
+# every colon and dash of the file (at 1,000 schools: 0.2 s backwards, 0.45 s forwards).
+# `_SUSPECT_REVERSED_WORD` is the six words spelled backwards.
+_SUSPECT_REVERSED_WORD = rb"(?:[yY]|[sS][eE][yY]|[nN][oO]?|[oO][nN]|[fF][fF][oO])"
+_SUSPECT_BOOLEAN_ENDS = tuple(
+    (end, re.compile(re.escape(end) + rb"\r?[ \t]*" + _SUSPECT_REVERSED_WORD + rb"[ \t]*[\n:\-,\[{?]"))
+    for end in (b"#", b",", b"]", b"}")
+)
+_SUSPECT_BOOLEAN_LINE_END = re.compile(rb"\n\r?[ \t]*" + _SUSPECT_REVERSED_WORD + rb"[ \t]*[\n:\-,\[{?]")
 # C0 controls other than tab, LF and CR, and DEL: never in text a person typed, and a NUL cuts a file short
 # for some readers. Deleted by bytes.translate (a C loop) to tell whether there is any, then found by regex.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -61,8 +65,11 @@ def _suspect(raw: bytes) -> bool:
     """Could the file hold a tag, anchor, alias or YAML 1.1 boolean? (memchr first: most files have no !&*)"""
     if (b"!" in raw or b"&" in raw or b"*" in raw) and _SUSPECT_MARK.search(raw):
         return True
-    return (_SUSPECT_BOOLEAN.search(raw) is not None or _SUSPECT_BOOLEAN_LINE.search(raw) is not None
-            or _SUSPECT_BOOLEAN_LINE.match(b"\n" + raw[:16]) is not None)
+    # Reversed, between two newlines: the end of the file ends a line, its start starts one.
+    reversed_text = b"\n" + raw[::-1] + b"\n"
+    if _SUSPECT_BOOLEAN_LINE_END.search(reversed_text) is not None:
+        return True
+    return any(end in raw and pattern.search(reversed_text) is not None for end, pattern in _SUSPECT_BOOLEAN_ENDS)
 
 
 def suspect_file(path: Path) -> bool:

@@ -17,6 +17,10 @@ hands back:
 Only validation stays in the parent: models cannot cross a process boundary for less than they cost to
 build. Anything unexpected in the child (it died, it sent nothing) makes the parent do the work itself:
 the result is the same, only slower. Small repositories never fork: the child costs more than it saves.
+
+`rolebook validate` starts the child at once (`start_early`), before it asks the result cache and
+imports pydantic, the models and the rules (a third of a second the child spends parsing); the loader
+takes that child only if it would have started the very same one (`take_started`).
 """
 
 from __future__ import annotations
@@ -25,22 +29,27 @@ import marshal
 import os
 import pickle
 import select
+import signal
 import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rolebook.loading import layout
 from rolebook.loading.yamlfile import ParsedFile, read_yaml, suspect_file
+from rolebook.paths import STAFF_FILE
 
 # Below this size of the staff file, loading takes a fraction of a second: not worth a process.
 PREFETCH_MIN_STAFF_BYTES = 2 * 1024 * 1024
 # ROLEBOOK_FORK=0 never forks, =1 forks whenever it can (the tests compare both ways); unset: when large.
 ENV_SWITCH = "ROLEBOOK_FORK"
 # The share of the grants files the child parses, from the end of the list. The parent validates
-# everything, and turning marshal bytes back into data costs about a quarter of parsing it; measured
-# at 1,000 schools, a fifth to a third of the files gives both processes about the same work.
-CHILD_SHARE = 1 / 4
+# everything, and turning marshal bytes back into data costs about a quarter of parsing it. Measured at
+# 1,000 schools: with the child started before the parent imports the models (`start_early`) and the
+# scan reading the text backwards (`yamlfile._suspect`), a little under half the files gives both
+# processes about the same work (a quarter did, when the child started later and scanned slower).
+CHILD_SHARE = 0.45
 
 
 @dataclass
@@ -70,6 +79,53 @@ def wanted(staff_file: Path) -> bool:
 def child_share(grants_files: list[str]) -> int:
     """How many grants files, from the end of the list, the child parses."""
     return int(len(grants_files) * CHILD_SHARE)
+
+
+def split(grants_files: list[str]) -> tuple[list[str], list[str]]:
+    """(what the child parses: the staff file and the last share of the grants files, what it only
+    scans: the other grants files), for grants files given as relative paths in load order."""
+    mine = len(grants_files) - child_share(grants_files)
+    return [STAFF_FILE, *grants_files[mine:]], grants_files[:mine]
+
+
+# A child started by `start_early`, waiting for the loader to take it (`take_started`).
+_early: Prefetch | None = None
+
+
+def start_early(root: Path) -> None:
+    """Fork the child at the start of a command that loads everything, before the models and the rules
+    are imported and while the result cache is asked: the child parses during that time too.
+
+    Only a head start: the loader takes the child if it would have started the same one itself (the
+    same files, split the same way), so the result cannot differ. `abandon_early` ends it when the load
+    is not needed after all (the answer was in the cache).
+    """
+    global _early
+    staff_file = root / STAFF_FILE
+    if _early is None and staff_file.is_file() and wanted(staff_file):
+        grants = [path.relative_to(root).as_posix() for path in layout.grants_files(root)]
+        parsed, scanned = split(grants)
+        _early = Prefetch(root, parsed=parsed, scanned=scanned)
+
+
+def take_started(root: Path, grants_files: list[str]) -> Prefetch:
+    """The child for this load: the one started early if it does exactly this work, else a new one."""
+    global _early
+    early, _early = _early, None
+    parsed, scanned = split(grants_files)
+    if early is not None:
+        if (early.root, early.parsed, early.scanned) == (root, parsed, scanned):
+            return early
+        early.abandon()
+    return Prefetch(root, parsed=parsed, scanned=scanned)
+
+
+def abandon_early() -> None:
+    """End the child `start_early` started, if the loader did not take it."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.abandon()
 
 
 class Prefetch:
@@ -143,6 +199,16 @@ class Prefetch:
         """A grants file the child was to parse, as `read_yaml` gives it."""
         found = fetched.files.get(relative) if fetched is not None else None
         return found if found is not None else read_yaml(self.root / relative, relative)
+
+    def abandon(self) -> None:
+        """Stop the child and forget its work (it is no longer wanted)."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:  # pragma: no cover - it had already ended
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self.read_end)
+        self.failed = True
 
     def _source(self, relative: str, data: Any) -> ParsedFile:
         """A file the child parsed (data None: it could not, read it here), with its text for positions."""
