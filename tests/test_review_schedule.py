@@ -65,7 +65,8 @@ def test_one_pull_request_per_school_and_none_twice(tmp_path: Path) -> None:
     root = district(tmp_path)
     first = schedule(root, [])
     assert first["period"] == "2027-H1" and first["due"] is True
-    assert [e["school"] for e in first["opened"]] == ["100", "200", "300"]  # code order: a run can resume
+    # Code order, schools then offices: a run can resume.
+    assert [e["school"] for e in first["opened"]] == ["100", "200", "300", "ITD", "SPEDOPS"]
     maple = first["opened"][0]
     assert maple["branch"] == "review/100-2027-H1"
     assert maple["reviewers"] == ["pat-park", "lee-ld"]  # the principal, and the cluster's approvers
@@ -76,7 +77,8 @@ def test_one_pull_request_per_school_and_none_twice(tmp_path: Path) -> None:
     opened = [pull_request(number, entry) for number, entry in enumerate(first["opened"], start=41)]
     second = schedule(root, opened)
     assert second["opened"] == []
-    assert [(s["school"], s["pr"]) for s in second["skipped"]] == [("100", 41), ("200", 42), ("300", 43)]
+    assert [(s["school"], s["pr"]) for s in second["skipped"]] == [
+        ("100", 41), ("200", 42), ("300", 43), ("ITD", 44), ("SPEDOPS", 45)]
     # The body's marker counts as much as the branch name: a renamed branch is still that review.
     renamed = [dict(pr, head={**pr["head"], "ref": f"renamed-{pr['number']}"}) for pr in opened]
     assert schedule(root, renamed)["opened"] == []
@@ -85,7 +87,7 @@ def test_one_pull_request_per_school_and_none_twice(tmp_path: Path) -> None:
 def test_a_stopped_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     root = district(tmp_path)
     first = schedule(root, [], "--max", "2")
-    assert [e["school"] for e in first["opened"]] == ["100", "200"] and first["left"] == 1
+    assert [e["school"] for e in first["opened"]] == ["100", "200"] and first["left"] == 3  # 300 and two offices
     # The workflow opened only the first one before its time was up; the second's branch was pushed.
     opened = [pull_request(7, first["opened"][0])]
     resumed = schedule(root, opened, "--max", "2")
@@ -107,7 +109,7 @@ def test_a_review_already_on_main_is_not_opened_again(tmp_path: Path) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "Review merged")
     result = schedule(root, [])
-    assert [e["school"] for e in result["opened"]] == ["200", "300"]
+    assert [e["school"] for e in result["opened"]] == ["200", "300", "ITD", "SPEDOPS"]
     assert result["skipped"] == [{"school": "100", "reason": "done", "pr": None}]
 
 
@@ -117,7 +119,7 @@ def test_not_due_outside_the_review_months(tmp_path: Path) -> None:
     assert result["due"] is False and result["opened"] == [] and "review_months" in result["reason"]
     assert "review/100-2027-H1" not in git(root, "branch")
     forced = schedule(root, [], "--period", "2027-H1", env={"ROLEBOOK_TODAY": "2027-03-04"})
-    assert len(forced["opened"]) == 3  # workflow_dispatch with a period opens them whatever the month
+    assert len(forced["opened"]) == 5  # three schools, two offices: workflow_dispatch with a period opens them whatever the month
 
 
 def test_a_list_of_the_wrong_shape_is_refused_clearly(tmp_path: Path) -> None:

@@ -248,7 +248,7 @@ def test_reviews_and_codeowners_of_any_district_are_what_rolebook_accepts(tmp_pa
     shutil.copytree(ROOT / "roles", tmp_path / "roles")
     params = replace(PARAMS, review_period="2026-H2", reviewed_on=dt.date(2026, 9, 1), codeowners=True)
     summary = generate(tmp_path, params)
-    assert summary.review_files == PARAMS.schools
+    assert summary.review_files == PARAMS.schools + PARAMS.offices
     validate = run_cli("validate", "--format", "json", cwd=tmp_path)
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert json.loads(validate.stdout)["summary"]["error"] == 0
@@ -257,7 +257,7 @@ def test_reviews_and_codeowners_of_any_district_are_what_rolebook_accepts(tmp_pa
     status = run_cli("review", "status", "--format", "json", cwd=tmp_path)
     assert status.returncode == 0, status.stdout + status.stderr
     rows = json.loads(status.stdout)
-    assert len(rows) == PARAMS.schools
+    assert len(rows) == PARAMS.schools + PARAMS.offices
     assert all(row["period"] == "2026-H2" and row["reviewed_on"] == "2026-09-01" for row in rows)
     # The principal never decides on their own access: someone else does, by name.
     for path in sorted(tmp_path.glob("access/schools/*/reviews/2026-H2.yaml")):

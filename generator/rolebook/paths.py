@@ -33,7 +33,10 @@ GRANTS_FILE_NAME = "grants.yaml"
 # access/<folder>/<code>/grants.yaml; group 1 is the folder (schools|offices), group 2 the location code.
 GRANTS_FILE = re.compile(rf"^{ACCESS_DIR}/({SCHOOLS_FOLDER}|{OFFICES_FOLDER})/([^/]+)/grants\.yaml$")
 
-REVIEWS_FOLDER = "reviews"  # access/schools/<code>/reviews/<period>.yaml
+REVIEWS_FOLDER = "reviews"  # access/<schools|offices>/<code>/reviews/<period>.yaml
+# access/<folder>/<code>/reviews/<period>.yaml; group 1 is the folder (schools|offices), group 2 the location code.
+REVIEW_FILE = re.compile(
+    rf"^{ACCESS_DIR}/({SCHOOLS_FOLDER}|{OFFICES_FOLDER})/([^/]+)/{REVIEWS_FOLDER}/[^/]+\.ya?ml$")
 
 
 def location_dir(folder: str, code: str) -> str:
@@ -46,11 +49,12 @@ def grants_file_path(folder: str, code: str) -> str:
     return f"{location_dir(folder, code)}/{GRANTS_FILE_NAME}"
 
 
-def reviews_dir(school: str) -> str:
-    """The folder of one school's access reviews: access/schools/<code>/reviews."""
-    return f"{location_dir(SCHOOLS_FOLDER, school)}/{REVIEWS_FOLDER}"
+def reviews_dir(code: str, folder: str = SCHOOLS_FOLDER) -> str:
+    """The folder of one location's access reviews: access/schools/<code>/reviews, or an office's
+    access/offices/<code>/reviews (`folder` OFFICES_FOLDER)."""
+    return f"{location_dir(folder, code)}/{REVIEWS_FOLDER}"
 
 
-def review_path(school: str, period: str) -> str:
-    """One access review of one school: access/schools/<code>/reviews/<period>.yaml."""
-    return f"{reviews_dir(school)}/{period}.yaml"
+def review_path(code: str, period: str, folder: str = SCHOOLS_FOLDER) -> str:
+    """One access review of one location: access/<folder>/<code>/reviews/<period>.yaml."""
+    return f"{reviews_dir(code, folder)}/{period}.yaml"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rolebook.facts.resolve import Access, effective_access
-from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index
+from rolebook.facts.reviewers import designated_reviewers, first_school_approver, login_index, review_locations
 from rolebook.infra.yamledit import dump, load
 from rolebook.loading import Repository, load_repository
 from rolebook.model.review import Decision, ReviewStatus
@@ -62,8 +62,8 @@ def completed_review(repo: Repository, accesses: list[Access], school: str, peri
 
 
 def completed_reviews(repo: Repository, period: str, reviewed_on: dt.date) -> Iterator[tuple[str, str]]:
-    """(school, review text) for every school of the district."""
+    """(location, review text) for every school of the district, then every office."""
     accesses = effective_access(repo)
-    for school in repo.schools:
+    for school in review_locations(repo):
         yield school, completed_review(repo, accesses, school, period, reviewed_on)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolebook.facts.ownership import generate_codeowners
+from rolebook.facts.reviewers import location_review_path
 from rolebook.paths import ACCESS_DIR, CODEOWNERS_PATH, LOCATION_FOLDERS, grants_file_path, review_path
 
 from tools.synth import derived
@@ -83,7 +84,7 @@ def generate(out_dir: Path, params: Params, origin: str | None = None) -> Summar
             if params.review_period is not None:
                 reviewed_on = params.reviewed_on or TODAY
                 for school, text in derived.completed_reviews(repo, params.review_period, reviewed_on):
-                    _write(out / review_path(school, params.review_period), text)
+                    _write(out / location_review_path(repo, school, params.review_period), text)
                     summary.review_files += 1
             if params.codeowners:
                 _write(out / CODEOWNERS_PATH, generate_codeowners(repo, TODAY))
@@ -110,7 +111,7 @@ def _remove_stale(out: Path, written: set[Path], period: str | None) -> None:
             if stale in written:
                 continue
             stale.unlink()
-            review = out / review_path(stale.parent.name, period) if period else None
+            review = out / review_path(stale.parent.name, period, folder) if period else None
             if review is not None and review.exists():
                 review.unlink()
                 if not any(review.parent.iterdir()):

@@ -1,14 +1,15 @@
 """Who decided an access review, checked: everyone a review file names as deciding must approve it.
 
 `decided_by` and `reviewer` are text anyone can write; the evidence that holds is GitHub's approval.
-For a pull request that adds or changes `access/schools/*/reviews/*.yaml` and leaves it `submitted` or
-`completed`, the file is read from the head revision (and from where the pull request started, if it
-was there), and:
+For a pull request that adds or changes `access/{schools,offices}/*/reviews/*.yaml` and leaves it
+`submitted` or `completed`, the file is read from the head revision (and from where the pull request
+started, if it was there), and:
 
 - the deciders are its `reviewer` and the `decided_by` of every item whose decision is new or differs
   (every decided item when the file is new); an item without `decided_by` is the reviewer's;
-- each decider must be a designated reviewer of the school in the base's data
-  (`facts.reviewers.designated_reviewers`): else the gate refuses, and says why;
+- each decider must be a designated reviewer of the school (or office: its approver group, and the
+  level above it) in the base's data (`facts.reviewers.designated_reviewers`): else the gate refuses,
+  and says why;
 - nobody decides an item about themselves (their login is the item's employee's in the base's staff
   directory): refused too, since the cluster's approvers decide a reviewer's own items;
 - each decider's latest verdict must be an approval of the head commit. The pull request's author never
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rolebook.approvals import BadInput
 from rolebook.facts.resolve import effective_access
-from rolebook.facts.reviewers import designated_reviewers, login_index
+from rolebook.facts.reviewers import designated_reviewers, is_office, login_index
 from rolebook.loading import Repository
 from rolebook.loading.records import LoadedReview, is_review_file
 from rolebook.model.review import ReviewItem
@@ -94,6 +95,10 @@ def deciders(base: Repository, now: LoadedReview, earlier: LoadedReview | None) 
     designated = designated_reviewers(base, review.school, effective_access(base))
     logins = login_index(base)
     found: dict[str, Decider] = {}
+    office = is_office(base, review.school)
+    whose = ("its approver group and the level above it: its local district's approvers, else the access "
+             "administrators") if office else "its approver-role holders and its local district's approvers group"
+    above = "the level above the office's approvers" if office else "the local district's approvers"
 
     def decider(login: str) -> Decider:
         key = login.lower()
@@ -102,8 +107,7 @@ def deciders(base: Repository, now: LoadedReview, earlier: LoadedReview | None) 
             if key not in designated:
                 found[key].refused.append(
                     f"`{login}` is named as deciding in `{now.file}` but is not a designated reviewer of "
-                    f"{school} in the base's data (its approver-role holders and its local district's "
-                    "approvers group)")
+                    f"{school} in the base's data ({whose})")
         return found[key]
 
     if review.reviewer:
@@ -120,5 +124,5 @@ def deciders(base: Repository, now: LoadedReview, earlier: LoadedReview | None) 
         if logins.get(login.lower()) == item.employee:
             one.refused.append(
                 f"`{login}` decides on their own access in `{now.file}` ({_describe(base, item)}): nobody "
-                "decides on their own access; the local district's approvers decide it (decided_by)")
+                f"decides on their own access; {above} decide it (decided_by)")
     return list(found.values())

@@ -25,7 +25,7 @@ from rolebook.commands.review_github import decide_from_body, schedule
 from rolebook.facts import removal_marker
 from rolebook.facts.catalog import find_role
 from rolebook.facts.resolve import effective_access
-from rolebook.facts.reviewers import first_school_approver
+from rolebook.facts.reviewers import first_school_approver, is_office, location_review_path, review_locations
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.git import BranchError, commit_to_branch
 from rolebook.loading import Repository
@@ -33,7 +33,6 @@ from rolebook.loading.records import read_review
 from rolebook.model.findings import Severity
 from rolebook.model.review import PERIOD_PATTERN, Decision, ReviewStatus, add_months, period_of
 from rolebook.output.templates import render_markdown as render
-from rolebook.paths import review_path
 from rolebook.policy.check import run_rules
 from rolebook.reviews import latest_review, overdue_reviews
 from rolebook.reviews.edit import ReviewEditError, apply_review, decide, open_review_text, set_fields
@@ -44,13 +43,14 @@ def command() -> None:
     """Six-monthly access reviews: open, decide, complete, apply.
 
     \b
-    Every six months each school reviews who can reach its data (January-June: H1, July-December: H2):
-      rolebook review open --all                 a review file and a branch per school
+    Every six months each school and office reviews who can reach its data (H1: January-June, H2: July-
+    December); --school takes an office's code too (or write --location):
+      rolebook review open --all                 a review file and a branch per school and per office
       rolebook review decide --school 100 --employee 10000003 --role teacher --decision remove --reason "left"
       rolebook review complete --school 100      checks the review and marks it completed
       rolebook review apply --school 100         after the merge: the removals, as a change for a PR
     On GitHub (workflows review-schedule.yml and review-decide.yml), without the command line:
-      rolebook review schedule --open-prs FILE   in the review months: a branch and PR body per school due
+      rolebook review schedule --open-prs FILE   in the review months: a branch and PR body per location due
       rolebook review decide --from-pr-body FILE --reviewer LOGIN   the body's ticks into the review file
     """
 
@@ -64,8 +64,9 @@ def _period(value: str | None) -> str:
 
 
 def _school(repo: Repository, code: str) -> str:
-    if code not in repo.schools:
-        click.echo(f"rolebook: no school with code '{code}' in access/district.yaml.", err=True)
+    """A school's or an office's code, or exit 2 naming the file to look in."""
+    if code not in repo.schools and code not in repo.offices:
+        click.echo(f"rolebook: no school or office with code '{code}' in access/district.yaml.", err=True)
         sys.exit(EXIT_UNUSABLE)
     return code
 
@@ -83,15 +84,18 @@ def _standing(root: Path, relative: str, repo: Repository) -> str:
             f"the next one is due by {next_due.isoformat()} ({period_of(next_due)})")
 
 
-school_option = click.option("--school", "school", required=True, help="The school's location code.")
+LOCATION_HELP = "The school's location code, or an office's (--location is the same option)."
+school_option = click.option("--school", "--location", "school", required=True, help=LOCATION_HELP)
 period_option = click.option("--period", default=None, help="YYYY-H1 or YYYY-H2 (default: today's half-year).")
 
 
 @command.command(name="open")
-@click.option("--school", "schools", multiple=True, help="A school's location code (repeatable).")
-@click.option("--all", "all_schools", is_flag=True, help="Every school.")
+@click.option("--school", "--location", "schools", multiple=True,
+              help="A school's or an office's location code (repeatable).")
+@click.option("--all", "all_schools", is_flag=True, help="Every school and every office.")
 @period_option
-@click.option("--reviewer", default=None, help="Git username of the reviewer (default: the school's approver).")
+@click.option("--reviewer", default=None, help="Git username of the reviewer (default: the school's approver, or "
+              "the office's first approver).")
 @click.option("--no-branch", is_flag=True, help="Write the files in the working tree instead of a branch per school.")
 @format_option("text", "json")
 @repo_option
@@ -104,12 +108,12 @@ def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None,
     if all_schools == bool(schools):
         click.echo("rolebook: give --school CODE (repeatable) or --all.", err=True)
         sys.exit(EXIT_UNUSABLE)
-    codes = list(repo.schools) if all_schools else [_school(repo, code) for code in schools]
+    codes = review_locations(repo) if all_schools else [_school(repo, code) for code in schools]
     accesses = effective_access(repo)
     opened: list[dict[str, object]] = []
     skipped: list[dict[str, object]] = []
     for code in codes:
-        relative = review_path(code, chosen_period)
+        relative = location_review_path(repo, code, chosen_period)
         if (root / relative).exists():
             skipped.append({"school": code, "file": relative, "reason": _standing(root, relative, repo)})
             continue
@@ -122,7 +126,7 @@ def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None,
         else:
             branch = f"review/{code}-{chosen_period}"
             message = render("reviews/open-commit.txt.j2", school=code, name=repo.location_name(code),
-                             period=chosen_period, reviewer=who)
+                             period=chosen_period, reviewer=who, file=relative, office=is_office(repo, code))
             try:
                 result = commit_to_branch(root, branch, {relative: text}, message)
             except BranchError as exc:
@@ -143,8 +147,8 @@ def open_review(schools: tuple[str, ...], all_schools: bool, period: str | None,
 
 
 @command.command(name="decide")
-@click.option("--school", "school", default=None, help="The school's location code (with --from-pr-body: "
-              "taken from the body's review marker).")
+@click.option("--school", "--location", "school", default=None, help="The school's or office's location code "
+              "(with --from-pr-body: taken from the body's review marker).")
 @period_option
 @click.option("--employee", default=None, help="The 8-digit employee number.")
 @click.option("--role", "roles", multiple=True, help="Only this role of the item (repeatable; default: all).")
@@ -181,7 +185,7 @@ def decide_command(school: str | None, period: str | None, employee: str | None,
         sys.exit(EXIT_UNUSABLE)
     code = _school(repo, school)
     chosen_period = _period(period)
-    loaded, text = load_review(root, code, chosen_period)
+    loaded, text = load_review(repo, root, code, chosen_period)
     for role in change_to:
         if find_role(repo, role) is None:
             click.echo(f"rolebook: no role '{role}'. See `rolebook roles` for the list.", err=True)
@@ -219,7 +223,7 @@ def complete(school: str, period: str | None, reviewed_on: dt.datetime | None, r
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
     code = _school(repo, school)
-    loaded, text = load_review(root, code, _period(period))
+    loaded, text = load_review(repo, root, code, _period(period))
     day = reviewed_on.date() if reviewed_on else today()
     new_text = set_fields(text, {"status": ReviewStatus.completed.value, "reviewed_on": day})
     write_atomic(root / loaded.file, new_text)
@@ -255,7 +259,7 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
     root = find_repo(repo_path)
     code = _school(repo, school)
     chosen_period = _period(period)
-    loaded, _text = load_review(root, code, chosen_period)
+    loaded, _text = load_review(repo, root, code, chosen_period)
     review = loaded.model
     if review.status is not ReviewStatus.completed:
         click.echo(f"rolebook: {loaded.file} is {review.status.value}; complete and merge it first "
@@ -315,15 +319,15 @@ def apply(school: str, period: str | None, no_branch: bool, pr_body: Path | None
 @format_option("text", "json")
 @repo_option
 def status(output_format: str, repo_path: Path | None) -> None:
-    """Each school's last completed review, and which are overdue (exit 1 if any is)."""
+    """Each school's and office's last completed review, and which are overdue (exit 1 if any is)."""
     repo = load_or_exit(repo_path)
     late = {o.school: o for o in overdue_reviews(repo, today())}
     rows = []
-    for code, school in repo.schools.items():
+    for code in [*repo.schools, *(code for code in repo.offices if code not in repo.schools)]:
         summary = latest_review(repo, code)
         due = late[code].due_on if code in late else None
         rows.append({
-            "school": code, "name": school.name, "period": summary.period if summary else None,
+            "school": code, "name": repo.location_name(code), "period": summary.period if summary else None,
             "reviewer": summary.reviewer if summary else None,
             "reviewed_on": summary.reviewed_on.isoformat() if summary and summary.reviewed_on else None,
             "overdue": code in late, "due_on": due.isoformat() if due else None,

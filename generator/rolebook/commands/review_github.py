@@ -1,9 +1,10 @@
 """The review on GitHub: `rolebook review schedule` and `rolebook review decide --from-pr-body`.
 
-`schedule` prepares the branch, commit and pull request body of every school whose review for the
-period is due and not yet open or done, in school-code order, so that the workflow opening the pull
-requests (review-schedule.yml) can stop at any point and the next run continues. `decide --from-pr-body`
-turns a principal's ticks in that body into the review file's decisions (review-decide.yml).
+`schedule` prepares the branch, commit and pull request body of every school and office whose review
+for the period is due and not yet open or done, in code order (schools, then offices), so that the
+workflow opening the pull requests (review-schedule.yml) can stop at any point and the next run
+continues. `decide --from-pr-body` turns a principal's ticks in that body into the review file's
+decisions (review-decide.yml).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rolebook.commands.common import (
 from rolebook.commands.review_common import check_decider, load_review, review_problems
 from rolebook.facts.removal_marker import OpenPRsError
 from rolebook.facts.resolve import effective_access
-from rolebook.facts.reviewers import first_school_approver, login_index
+from rolebook.facts.reviewers import first_school_approver, is_office, login_index
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.git import BranchError, commit_to_branch
 from rolebook.loading import Repository
@@ -53,7 +54,7 @@ from rolebook.reviews.schedule import plan_reviews, read_review_prs, review_bran
 @repo_option
 def schedule(period: str | None, open_prs_path: Path, limit: int | None, out_dir: Path | None, dry_run: bool,
              output_format: str, repo_path: Path | None) -> None:
-    """The review pull requests due: one branch review/CODE-PERIOD per school, never a second one."""
+    """The review pull requests due: one branch review/CODE-PERIOD per school and per office, never a second one."""
     repo = load_or_exit(repo_path)
     root = find_repo(repo_path)
     day = today()
@@ -87,7 +88,7 @@ def schedule(period: str | None, open_prs_path: Path, limit: int | None, out_dir
             reviewer = first_school_approver(repo, due.school, accesses)
             text = open_review_text(repo, due.school, chosen, accesses, reviewer)
             message = render("reviews/open-commit.txt.j2", school=due.school, name=repo.location_name(due.school),
-                             period=chosen, reviewer=reviewer)
+                             period=chosen, reviewer=reviewer, file=due.file, office=is_office(repo, due.school))
             try:
                 entry["commit"] = commit_to_branch(root, due.branch, {due.file: text}, message).commit
             except BranchError as exc:
@@ -127,13 +128,13 @@ def decide_from_body(repo: Repository, root: Path, body_path: Path, school: str 
         click.echo(f"rolebook: {body_path}: no '<!-- rolebook:review CODE PERIOD -->' marker; give --school and "
                    "--period, or pass the review pull request's body unchanged.", err=True)
         sys.exit(EXIT_UNUSABLE)
-    if code not in repo.schools:
-        click.echo(f"rolebook: no school with code '{code}' in access/district.yaml.", err=True)
+    if code not in repo.schools and code not in repo.offices:
+        click.echo(f"rolebook: no school or office with code '{code}' in access/district.yaml.", err=True)
         sys.exit(EXIT_UNUSABLE)
     if editor is None:
         click.echo("rolebook: --from-pr-body needs --reviewer LOGIN: the GitHub login that edited the body.", err=True)
         sys.exit(EXIT_UNUSABLE)
-    loaded, text = load_review(root, code, chosen)
+    loaded, text = load_review(repo, root, code, chosen)
     if loaded.model.status is ReviewStatus.completed:
         click.echo(f"rolebook: {loaded.file} is completed already; a completed review is changed only by a new "
                    "pull request.", err=True)

@@ -1,4 +1,4 @@
-"""Where each school stands with its six-monthly access review: the last one completed, and when it is due.
+"""Where each school and office stands with its access review: the last one completed, and when it is due.
 
 One answer for everyone who asks: the validator (RB704), `rolebook review status`, and the audit site's
 header and dashboard all call these functions on the repository's reviews (`Repository.reviews`), so
@@ -115,8 +115,7 @@ OverdueReview = ReviewStanding
 def review_standing(repo: Repository, school: str, today: dt.date) -> ReviewStanding:
     """Overdue when the last completed review is older than policy.review_interval_months, or there is none."""
     latest = latest_completed(repo.reviews, school)
-    place = repo.schools.get(school)
-    name = place.name if place else school
+    name = repo.location_name(school)
     if latest is None:
         return ReviewStanding(school, name, None, None, True)
     due = add_months(latest.effective_date, repo.policy.review_interval_months)
@@ -124,10 +123,11 @@ def review_standing(repo: Repository, school: str, today: dt.date) -> ReviewStan
 
 
 def review_standings(repo: Repository, today: dt.date) -> dict[str, ReviewStanding]:
-    """Every school's standing, in the district file's order."""
-    return {code: review_standing(repo, code, today) for code in repo.schools}
+    """Every school's standing, then every office's, in the district file's order."""
+    codes = [*repo.schools, *(code for code in repo.offices if code not in repo.schools)]
+    return {code: review_standing(repo, code, today) for code in codes}
 
 
 def overdue_reviews(repo: Repository, today: dt.date) -> list[ReviewStanding]:
-    """Schools whose last completed review is older than the policy's interval, or that have none."""
+    """Schools and offices whose last completed review is older than the policy's interval, or that have none."""
     return [standing for standing in review_standings(repo, today).values() if standing.overdue]

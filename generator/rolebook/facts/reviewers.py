@@ -1,8 +1,11 @@
-"""Who may review a school's access: its approvers, and its cluster's approvers group.
+"""Who may review a school's or an office's access: its approvers, and the level above them.
 
-The designated reviewer is a holder of one of policy.approver_roles at that school (the principal),
-identified by the Git username in the staff directory, or a member of the approvers group of the
-school's cluster (the local district). Nobody decides on their own access.
+A school's designated reviewer is a holder of one of policy.approver_roles at that school (the
+principal), identified by the Git username in the staff directory, or a member of the approvers group
+of the school's cluster (the local district). An office's is a member of its approver group
+(`approvers` in access/district.yaml), or of the level above it that decides the approvers' own
+items: the office's cluster approvers group, else the access administrators. Nobody decides on their
+own access.
 
 A completed review is judged by the data it was made at (`designated_reviewers_at`), so a principal
 suspended since does not turn last term's evidence wrong.
@@ -18,7 +21,7 @@ from rolebook.infra.git import GitFailed, run_git
 from rolebook.loading import Repository
 from rolebook.loading.yamlfile import parse_bytes
 from rolebook.model.files import GrantStatus
-from rolebook.paths import GROUPS_FILE, SCHOOLS_DIR, STAFF_FILE
+from rolebook.paths import GROUPS_FILE, OFFICES_FOLDER, SCHOOLS_FOLDER, STAFF_FILE, grants_file_path, review_path
 
 
 def login_index(repo: Repository) -> dict[str, str]:
@@ -26,9 +29,37 @@ def login_index(repo: Repository) -> dict[str, str]:
     return {m.git_username.lower(): m.employee for m in repo.staff.values() if m.git_username}
 
 
+def is_office(repo: Repository, code: str) -> bool:
+    """True for an office's code (access/offices/<code>/), False for a school's."""
+    return code not in repo.schools and code in repo.offices
+
+
+def review_locations(repo: Repository) -> list[str]:
+    """Every location reviewed, in a stable order: the schools by code, then the offices by code."""
+    return sorted(repo.schools) + sorted(code for code in repo.offices if code not in repo.schools)
+
+
+def location_review_path(repo: Repository, code: str, period: str) -> str:
+    """The review file of one school or office for one period."""
+    return review_path(code, period, OFFICES_FOLDER if is_office(repo, code) else SCHOOLS_FOLDER)
+
+
+def _office_groups(repo: Repository, code: str) -> list[str]:
+    """An office's reviewer groups: its approver group, then the level above (its cluster's approvers
+    group, else the access administrators), who decide the approvers' own items."""
+    office = repo.offices[code]
+    cluster = repo.clusters.get(office.cluster or "")
+    above = cluster.approvers if cluster is not None and cluster.approvers else repo.policy.access_administrators
+    return [group for group in dict.fromkeys([office.approvers or "", above]) if group]
+
+
 def designated_reviewers(repo: Repository, school: str, accesses: list[Access]) -> dict[str, str]:
-    """{login (lowercase): employee} of everyone who may review `school`."""
+    """{login (lowercase): employee} of everyone who may review `school` (a school's or an office's code)."""
     employees: set[str] = set()
+    if is_office(repo, school):
+        for group_id in _office_groups(repo, school):
+            employees.update(repo.groups[group_id].members if group_id in repo.groups else ())
+        return _logins_of(repo, employees)
     approver_roles = set(repo.policy.approver_roles)
     for access in accesses:
         if (access.location == school and access.role in approver_roles
@@ -38,6 +69,10 @@ def designated_reviewers(repo: Repository, school: str, accesses: list[Access]) 
     cluster = repo.clusters.get(place.cluster) if place else None
     if cluster is not None and cluster.approvers and cluster.approvers in repo.groups:
         employees.update(repo.groups[cluster.approvers].members)
+    return _logins_of(repo, employees)
+
+
+def _logins_of(repo: Repository, employees: set[str]) -> dict[str, str]:
     return {
         member.git_username.lower(): member.employee
         for employee in sorted(employees)
@@ -46,7 +81,12 @@ def designated_reviewers(repo: Repository, school: str, accesses: list[Access]) 
 
 
 def first_school_approver(repo: Repository, school: str, accesses: list[Access]) -> str | None:
-    """The login to pre-fill as reviewer: a holder of an approver role at the school itself."""
+    """The login to pre-fill as reviewer: a holder of an approver role at the school itself, or the
+    first member of an office's approver group."""
+    if is_office(repo, school):
+        group = repo.groups.get(repo.offices[school].approvers or "")
+        return next((member.git_username for employee in (group.members if group else [])
+                     if (member := repo.staff.get(employee)) is not None and member.git_username), None)
     approver_roles = set(repo.policy.approver_roles)
     for access in accesses:
         if access.location == school and access.role in approver_roles and access.via == "direct":
@@ -58,7 +98,19 @@ def first_school_approver(repo: Repository, school: str, accesses: list[Access])
 
 def review_requests(repo: Repository, school: str, accesses: list[Access]) -> tuple[list[str], list[str]]:
     """Whom to ask for a school's review: (logins, team slugs). The school's approvers by login; the
-    cluster's approvers group as its GitHub team when it names one, else its members by login."""
+    cluster's approvers group as its GitHub team when it names one, else its members by login. For an
+    office: its approver group, the same way (team, else members), and the level above it too when one
+    of those approvers holds a grant in the office's file (their own item is the level above's to decide)."""
+    if is_office(repo, school):
+        groups = _office_groups(repo, school)
+        own = repo.groups.get(repo.offices[school].approvers or "")
+        record = repo.grants.get(school)
+        holders = {grant.employee for grant in record.model.grants} if record is not None else set()
+        office_users, office_teams = _group_requests(repo, groups[0], [])
+        if len(groups) > 1 and own is not None and holders & set(own.members):
+            more_users, more_teams = _group_requests(repo, groups[1], office_users)
+            return more_users, office_teams + [team for team in more_teams if team not in office_teams]
+        return office_users, office_teams
     approver_roles = set(repo.policy.approver_roles)
     users: list[str] = []
     for access in accesses:
@@ -67,10 +119,15 @@ def review_requests(repo: Repository, school: str, accesses: list[Access]) -> tu
             member = repo.staff.get(access.employee)
             if member is not None and member.git_username and member.git_username not in users:
                 users.append(member.git_username)
-    teams: list[str] = []
     place = repo.schools.get(school)
     cluster = repo.clusters.get(place.cluster) if place else None
-    group = repo.groups.get(cluster.approvers) if cluster is not None and cluster.approvers else None
+    return _group_requests(repo, cluster.approvers if cluster is not None else None, users)
+
+
+def _group_requests(repo: Repository, group_id: str | None, users: list[str]) -> tuple[list[str], list[str]]:
+    """`users` plus a group: as its GitHub team when it names one, else its members by login."""
+    teams: list[str] = []
+    group = repo.groups.get(group_id) if group_id else None
     if group is not None and group.github_team:
         teams.append(group.github_team)
     elif group is not None:
@@ -112,20 +169,23 @@ def _blob(root: Path, commit: str, path: str) -> Any:
 
 
 def _designated_at(repo: Repository, commit: str, school: str) -> dict[str, str] | None:
-    grants = _blob(repo.root, commit, f"{SCHOOLS_DIR}/{school}/grants.yaml")
+    office = is_office(repo, school)
+    grants = _blob(repo.root, commit, grants_file_path(OFFICES_FOLDER if office else SCHOOLS_FOLDER, school))
     if not isinstance(grants, dict):
         return None
     approver_roles = set(repo.policy.approver_roles)
-    employees = {
+    employees = set() if office else {
         str(grant.get("employee")) for grant in grants.get("grants") or [] if isinstance(grant, dict)
         and approver_roles & set(grant.get("roles") or []) and grant.get("status", "active") == "active"
     }
     place = repo.schools.get(school)
     cluster = repo.clusters.get(place.cluster) if place else None
-    if cluster is not None and cluster.approvers:
+    wanted = set(_office_groups(repo, school)) if office else (
+        {cluster.approvers} if cluster is not None and cluster.approvers else set())
+    if wanted:  # the groups as the commit had them
         groups = _blob(repo.root, commit, GROUPS_FILE)
         for group in (groups or {}).get("groups") or [] if isinstance(groups, dict) else []:
-            if isinstance(group, dict) and group.get("id") == cluster.approvers:
+            if isinstance(group, dict) and group.get("id") in wanted:
                 employees.update(str(member) for member in group.get("members") or [])
     logins = {employee: member.git_username for employee in employees
               if (member := repo.staff.get(employee)) is not None and member.git_username}

@@ -32,7 +32,6 @@ from rolebook.paths import (
     OFFICES_FOLDER,
     REVIEWS_FOLDER,
     ROLES_DIR,
-    SCHOOLS_DIR,
     SCHOOLS_FOLDER,
     STAFF_FILE,
 )
@@ -44,7 +43,7 @@ _READ_FILE = re.compile("^(?:" + "|".join([
     rf"{ROLES_DIR}/[^/]+\.ya?ml",
     *(re.escape(name) for name in (DISTRICT_FILE, GROUPS_FILE, STAFF_FILE, LOGINS_FILE, HR_MAPPING_FILE)),
     rf"{ACCESS_DIR}/(?:{SCHOOLS_FOLDER}|{OFFICES_FOLDER})/[^/]+/{re.escape(GRANTS_FILE_NAME)}",
-    rf"{SCHOOLS_DIR}/[^/]+/{REVIEWS_FOLDER}/[^/]+\.ya?ml",
+    rf"{ACCESS_DIR}/(?:{SCHOOLS_FOLDER}|{OFFICES_FOLDER})/[^/]+/{REVIEWS_FOLDER}/[^/]+\.ya?ml",
 ]) + ")$")
 _KEEP_FOLDER = ".gitkeep"  # an empty folder's placeholder: Git keeps no empty folders
 

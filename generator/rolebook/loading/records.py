@@ -1,6 +1,6 @@
 """Records kept beside the access data: the six-monthly review files and the stored MIS login file.
 
-`access/schools/<code>/reviews/<period>.yaml` and `access/logins.csv` are read here and nowhere else,
+`access/<schools|offices>/<code>/reviews/<period>.yaml` and `access/logins.csv` are read here and nowhere else,
 strictly, with every problem at its file, line and column and with a fix. They are evidence about the
 access data, not part of it: a broken review or login file never stops `rolebook access` or the site.
 Their problems are kept beside what was read (`ReviewSet.errors`, `LoginSet.errors`) and the policy
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,14 +28,12 @@ from rolebook.infra import csvio
 from rolebook.loading.errors import LoadError
 from rolebook.loading.messages import translate
 from rolebook.loading.yamlfile import ParsedFile, read_yaml
-from rolebook.paths import LOGINS_FILE, REVIEWS_FOLDER, SCHOOLS_DIR
+from rolebook.paths import ACCESS_DIR, LOCATION_FOLDERS, LOGINS_FILE, REVIEW_FILE
 
 if TYPE_CHECKING:  # the review model is built on first use: the approval gate never reads a review
     from rolebook.model.review import ReviewFile
 
 LOGINS_HEADER = ["employee_number", "location_code", "role", "last_login"]
-# access/schools/<code>/reviews/<period>.yaml; group 1 is the school's code.
-REVIEW_FILE = re.compile(rf"^{SCHOOLS_DIR}/([^/]+)/{REVIEWS_FOLDER}/[^/]+\.ya?ml$")
 REVIEW_HINT = "compare with a file written by `rolebook review open`"
 LOGINS_HINT = "import it again with `rolebook logins import --export FILE`"
 
@@ -91,18 +88,16 @@ def is_review_file(relative: str) -> bool:
 
 
 def review_school(relative: str) -> str | None:
-    """The school whose folder holds a review file, from its path alone."""
+    """The school or office whose folder holds a review file, from its path alone."""
     match = REVIEW_FILE.match(relative)
-    return match.group(1) if match else None
+    return match.group(2) if match else None
 
 
 def review_files(root: Path) -> list[str]:
-    """Every access/schools/*/reviews/*.yaml of the working tree, repo-relative, in path order."""
-    folder = root / SCHOOLS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in folder.glob("*/reviews/*")
-                  if p.suffix in {".yaml", ".yml"} and p.is_file())
+    """Every access/{schools,offices}/*/reviews/*.yaml of the working tree, repo-relative, in path order."""
+    found = (p for folder in LOCATION_FOLDERS for p in (root / ACCESS_DIR / folder).glob("*/reviews/*"))
+    return sorted(relative for p in found if p.suffix in {".yaml", ".yml"} and p.is_file()
+                  and is_review_file(relative := p.relative_to(root).as_posix()))
 
 
 def read_review(root: Path, relative: str) -> tuple[LoadedReview | None, list[LoadError]]:
@@ -154,7 +149,8 @@ def collect_reviews(parsed_files: Iterable[ParsedFile]) -> ReviewSet:
 
 
 def load_reviews(root: Path) -> ReviewSet:
-    """Every review file under access/schools/*/reviews/ of the working tree, with every problem of every file."""
+    """Every review file under access/{schools,offices}/*/reviews/ of the working tree, with every problem
+    of every file."""
     return collect_reviews(read_yaml(root / relative, relative) for relative in review_files(root))
 
 

@@ -1,8 +1,11 @@
-"""The review file: one school's six-monthly access review, decided item by item.
+"""The review file: one school's (or office's) six-monthly access review, decided item by item.
 
 `access/schools/<code>/reviews/<period>.yaml`. A review opens listing every grant that reaches the
 school (direct, or inherited via a cluster or all schools); the designated reviewer decides each
-one (keep, remove or change, with a reason); the merged file is the evidence auditors see.
+one (keep, remove or change, with a reason); the merged file is the evidence auditors see. An
+office's review, `access/offices/<code>/reviews/<period>.yaml`, lists every grant in the office's
+own grants file (whatever its scope); its `school:` field holds the office's code, so that one file
+format serves both.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class ReviewItem(Strict):
 
 
 class ReviewFile(Strict):
-    school: LocationCode
+    school: LocationCode = Field(description="The location reviewed: a school's code, or an office's.")
     period: Period = Field(description="Half-year reviewed: YYYY-H1 (January-June) or YYYY-H2 (July-December).")
     status: ReviewStatus = ReviewStatus.open
     reviewer: GitUsername | None = Field(None, description="Git username of the designated reviewer.")

@@ -12,11 +12,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from rolebook.facts.removal_marker import Holds
 from rolebook.facts.resolve import Access
+from rolebook.facts.reviewers import is_office, location_review_path
 from rolebook.infra.yamledit import GrantChange, GrantsDocument, dump, flow_list, load, quoted, scope_label
 from rolebook.loading import Repository
 from rolebook.model.files import Grant
 from rolebook.model.review import Decision, ReviewFile
-from rolebook.paths import review_path
 from rolebook.reviews.pr_body import BodyDecisions
 
 SCHEMA_HEADER = "yaml-language-server: $schema=../../../../generator/schema/review.schema.json"
@@ -34,10 +34,12 @@ def via_of(access: Access) -> str:
 
 def open_review_text(repo: Repository, school: str, period: str, accesses: list[Access],
                      reviewer: str | None) -> str:
-    """A new review file listing every grant that reaches `school`, every decision empty."""
+    """A new review file listing every grant that reaches `school`, every decision empty. For an office:
+    every grant in the office's own file, whatever its scope (its approvers granted them all)."""
     items = CommentedSeq()
     seen: set[tuple[str, int]] = set()
-    here = [a for a in accesses if a.location == school]
+    office = is_office(repo, school)
+    here = [a for a in accesses if (a.source.code == school if office else a.location == school)]
     # Direct grants in the school's file order first, then inherited ones by person.
     here.sort(key=lambda a: (a.via != "direct", a.source.code if a.via != "direct" else "", a.index, a.employee))
     for access in here:
@@ -67,13 +69,14 @@ def open_review_text(repo: Repository, school: str, period: str, accesses: list[
     doc["commit"] = None
     doc["items"] = items
     name = repo.location_name(school)
+    above = "the level above (cluster approvers, else access administrators)" if office else "the cluster's approvers"
     doc.yaml_set_start_comment(
         f"{SCHEMA_HEADER}\n"
         f"Six-monthly access review: {name} ({school}), {period}.\n"
         "For every item set decision to keep, remove or change (change: list the new roles in change_to),\n"
         "and give a reason for remove and change. Or run:\n"
         f"  rolebook review decide --school {school} --period {period} --employee N --role R --decision keep\n"
-        "Nobody decides on their own access: the cluster's approvers decide the reviewer's own items\n"
+        f"Nobody decides on their own access: {above} decide the reviewer's own items\n"
         "(decided_by: their Git username). When every item is decided: rolebook review complete."
     )
     return dump(doc, "")
@@ -215,7 +218,7 @@ def apply_review(repo: Repository, review: ReviewFile, holds: Holds | None = Non
     code_of = {record.file: code for code, record in repo.grants.items()}
     edited: dict[str, GrantsDocument] = {}
     message = (f"Six-monthly access review {review.period} of {repo.location_name(review.school)} "
-               f"({review_path(review.school, review.period)})")
+               f"({location_review_path(repo, review.school, review.period)})")
     for item in review.items:
         if item.decision not in {Decision.remove, Decision.change}:
             continue
@@ -246,12 +249,13 @@ def apply_review(repo: Repository, review: ReviewFile, holds: Holds | None = Non
 
 def _files_holding(repo: Repository, school: str, employee: str, via: str) -> list[str]:
     files = []
+    office = is_office(repo, school)  # an office's review lists its own file's grants only
     for record, _index, grant in repo.iter_grants():
         if grant.employee != employee:
             continue
         raw_scope = grant.scope if isinstance(grant.scope, str) else grant.scope.model_dump()
         label = scope_label(raw_scope)
-        if label != via or (via == "direct" and record.code != school):
+        if label != via or ((via == "direct" or office) and record.code != school):
             continue
         if record.file not in files:
             files.append(record.file)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rolebook.facts.reviewers import is_office
 from rolebook.loading import Repository
 from rolebook.model.review import ReviewFile
 from rolebook.output.templates import render_markdown
@@ -69,8 +70,12 @@ def render_body(repo: Repository, review: ReviewFile, file: str, reviewers: list
         member = repo.staff.get(item.employee)
         who = f"{member.display_name}, {member.position}" if member else f"{item.employee} (not in the staff directory)"
         lines.append(BodyLine(item.employee, tuple(item.roles), item.via, who))
+    office = is_office(repo, review.school)
     return render_markdown("reviews/pr-body.md.j2", school=review.school, period=review.period,
-                           name=repo.location_name(review.school), file=file, lines=lines, reviewers=reviewers)
+                           name=repo.location_name(review.school), file=file, lines=lines, reviewers=reviewers,
+                           kind="office" if office else "school",
+                           above="the level above (the cluster's approvers, else the access administrators)"
+                           if office else "the local district's approvers")
 
 
 def parse_body(body: str, review: ReviewFile) -> BodyDecisions:
@@ -80,7 +85,7 @@ def parse_body(body: str, review: ReviewFile) -> BodyDecisions:
         raise BodyError("the body has no '<!-- rolebook:review CODE PERIOD -->' marker: it is not a review "
                         "pull request's body (or the marker was deleted; put it back as the first line)")
     if (marker.group(1), marker.group(2)) != (review.school, review.period):
-        raise BodyError(f"the body is for school {marker.group(1)} {marker.group(2)}, the review file for "
+        raise BodyError(f"the body is for location {marker.group(1)} {marker.group(2)}, the review file for "
                         f"{review.school} {review.period}")
     known = {item_key(i.employee, i.roles, i.via) for i in review.items}
     ticks: dict[tuple[str, tuple[str, ...], str], Tick] = {}

@@ -1,9 +1,10 @@
-"""Which schools' review pull requests the scheduled run opens, in a stable order so a run resumes.
+"""Which schools' and offices' review pull requests the scheduled run opens, in a stable order.
 
-A review is due for a school when its period has begun and neither an open pull request (its branch
-`review/CODE-PERIOD`, or the `<!-- rolebook:review CODE PERIOD -->` marker in its body) nor a review
-file on the default branch exists for it. Schools are taken in code order, so a run stopped by its
-time or by `--max` is continued by the next one: what it opened is then in the open-PR list.
+A review is due for a school (or an office) when its period has begun and neither an open pull request
+(its branch `review/CODE-PERIOD`, or the `<!-- rolebook:review CODE PERIOD -->` marker in its body) nor
+a review file on the default branch exists for it. Schools are taken in code order, then offices in
+code order, so a run stopped by its time or by `--max` is continued by the next one: what it opened is
+then in the open-PR list.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Any
 
 from rolebook.facts.removal_marker import OpenPRsError
 from rolebook.facts.resolve import effective_access
-from rolebook.facts.reviewers import review_requests
+from rolebook.facts.reviewers import location_review_path, review_locations, review_requests
 from rolebook.loading import Repository
 from rolebook.loading.records import LoadedReview
-from rolebook.paths import review_path
 from rolebook.reviews.pr_body import REVIEW_MARKER
 
 
@@ -84,18 +84,18 @@ def read_review_prs(path: Path) -> list[ReviewPR]:
 
 
 def plan_reviews(repo: Repository, period: str, open_prs: list[ReviewPR], limit: int | None) -> SchedulePlan:
-    """Every school in code order: due (up to `limit`), or skipped with the reason."""
+    """Every school, then every office, in code order: due (up to `limit`), or skipped with the reason."""
     on_main: dict[str, LoadedReview] = {r.school: r for r in repo.reviews.reviews if r.period == period}
     unreadable = {error.file for error in repo.reviews.errors}
     due: list[Due] = []
     skipped: list[Skipped] = []
     left = 0
     accesses = effective_access(repo)
-    for school in sorted(repo.schools):
+    for school in review_locations(repo):
         branch = review_branch(school, period)
         pr = next((p for p in sorted(open_prs, key=lambda p: p.number)
                    if p.head_ref == branch or p.review == (school, period)), None)
-        file = review_path(school, period)
+        file = location_review_path(repo, school, period)
         if pr is not None:
             skipped.append(Skipped(school, f"pull request #{pr.number} is open", pr.number))
         elif school in on_main:

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Iterator
 
 from rolebook.facts.dormancy import LoginFlag, login_flags
 from rolebook.facts.review_status import overdue_reviews
-from rolebook.facts.reviewers import designated_reviewers, designated_reviewers_at, evidence_commit, login_index
+from rolebook.facts.reviewers import (
+    designated_reviewers,
+    designated_reviewers_at,
+    evidence_commit,
+    is_office,
+    login_index,
+)
+from rolebook.loading import Repository
 from rolebook.loading.records import REVIEW_HINT, LoadedReview, ReviewSet, review_school
 from rolebook.model.findings import Finding, Severity
 from rolebook.model.review import Decision, ReviewFile, ReviewStatus, add_months
@@ -165,13 +172,16 @@ class ReviewIncomplete(_ReviewRule):
 
 @register
 class ReviewerNotDesignated(_ReviewRule):
-    """The reviewer is not a designated reviewer of the school.
+    """The reviewer is not a designated reviewer of the school (or office).
 
     Why: the administrators who approve a school's access are the ones who review it (000): a holder
     of an approver role there (`approver_roles`, the principal), known by the Git username in the
     staff directory, or a member of the school's cluster approvers group. A completed review is
     judged by the data of the commit that completed it: a principal suspended or moved since does not
     make last term's evidence wrong (a change that writes the review is judged by its own data).
+    An office's designated reviewers are its approver group (`approvers` in access/district.yaml) and
+    the level above it, who decide the approvers' own items: its cluster's approvers group, else the
+    access administrators.
 
     Fix: set `reviewer:` (or `decided_by:` on an item) to one of the designated reviewers the
     message lists, or give the principal a `git_username` in `access/staff.yaml`.
@@ -214,16 +224,21 @@ class ReviewerNotDesignated(_ReviewRule):
             model = review.model
             if _names_outsider(model, allowed):
                 allowed = _designated_then(context, review) or allowed
-            shown = ", ".join(sorted(allowed)) or "nobody: no approver at this school has a Git username"
+            kind = _kind(context.repo, model.school)
+            shown = ", ".join(sorted(allowed)) or f"nobody: no approver at this {kind} has a Git username"
             if model.reviewer is not None and model.reviewer.lower() not in allowed:
-                yield self.at(review, f"{model.reviewer} is not a designated reviewer of school {model.school}",
+                yield self.at(review, f"{model.reviewer} is not a designated reviewer of {kind} {model.school}",
                               f"designated reviewers: {shown}", "reviewer")
             for index, item in enumerate(model.items):
                 if item.decided_by is not None and item.decided_by.lower() not in allowed:
                     yield self.at(review, f"{item.decided_by} decided on {item.employee} but is not a designated "
-                                  f"reviewer of school {model.school}", f"designated reviewers: {shown}",
+                                  f"reviewer of {kind} {model.school}", f"designated reviewers: {shown}",
                                   "items", index, "decided_by", employee=item.employee,
                                   key=(model.school, model.period, item.employee, "decided_by"))
+
+
+def _kind(repo: Repository, code: str) -> str:
+    return "office" if is_office(repo, code) else "school"
 
 
 def _names_outsider(model: ReviewFile, allowed: dict[str, str]) -> bool:
@@ -302,13 +317,16 @@ class ReviewSelfDecision(_ReviewRule):
 
 @register
 class ReviewOverdue(_ReviewRule):
-    """A school's last completed access review is older than the review interval, or there is none.
+    """A school's (or office's) last completed access review is older than the review interval, or there is none.
 
     Why: schools review who can reach their data "every 6 months" (000), and removal "is not
     automatic in any situation" (000): without the review, leavers and movers keep their access.
     The interval is `review_interval_months` in `roles/policy.yaml`.
 
-    Fix: `rolebook review open --school CODE`; the review counts once completed and merged.
+    Offices are reviewed on the same interval as schools.
+
+    Fix: `rolebook review open --school CODE` (an office's code too); the review counts once completed
+    and merged.
 
     .. rule-example:: fail
 
@@ -339,24 +357,43 @@ class ReviewOverdue(_ReviewRule):
           reviewed_on: 2026-09-16
           items:
             - {employee: "20000002", roles: [counselor], via: direct, decision: keep, reason: null}
+        access/offices/SPEDOPS/reviews/2026-H2.yaml: |
+          school: SPEDOPS
+          period: 2026-H2
+          status: completed
+          reviewer: olga-sped
+          reviewed_on: 2026-09-16
+          items:
+            - {employee: "30000001", roles: [sped-viewers], via: direct, decision: keep, reason: null}
+        access/offices/ITD/reviews/2026-H2.yaml: |
+          school: ITD
+          period: 2026-H2
+          status: completed
+          reviewer: ada-itd
+          reviewed_on: 2026-09-16
+          items:
+            - {employee: "90000005", roles: [district-administrator], via: cluster ld-test, decision: keep}
     """
 
     code = "RB704"
     name = "review-overdue"
     severity = Severity.warning
-    summary = "A school has no completed access review within the review interval."
+    summary = "A school or office has no completed access review within the review interval."
 
     def check(self) -> Iterable[Finding]:
         context = self.context
         months = context.repo.policy.review_interval_months
-        position = {code: index for index, code in enumerate(context.repo.schools)}
-        for late in overdue_reviews(context.repo, context.today):
-            if not context.in_scope(late.school):  # pull-request mode: only the schools the change touches
+        repo = context.repo
+        position = {code: ("offices", index) for index, code in enumerate(repo.offices)}
+        position.update({code: ("schools", index) for index, code in enumerate(repo.schools)})
+        for late in overdue_reviews(repo, context.today):
+            if not context.in_scope(late.school):  # pull-request mode: only the locations the change touches
                 continue
+            kind = _kind(repo, late.school)
             if late.never_reviewed:
-                line = context.repo.locate(DISTRICT_FILE, ("schools", position[late.school], "code"))
+                line = repo.locate(DISTRICT_FILE, (*position[late.school], "code"))
                 yield self.finding(
-                    DISTRICT_FILE, line, f"school {late.school} ({late.name}) has never completed an access review",
+                    DISTRICT_FILE, line, f"{kind} {late.school} ({late.name}) has never completed an access review",
                     f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
                     location=late.school, key=(late.school, "never"))
                 continue
@@ -364,7 +401,7 @@ class ReviewOverdue(_ReviewRule):
             assert latest is not None
             yield self.finding(
                 latest.file, latest.line_of("reviewed_on"),
-                f"the last access review of school {late.school} ({late.name}) was {late.last_period}, "
+                f"the last access review of {kind} {late.school} ({late.name}) was {late.last_period}, "
                 f"due again on {late.due_on}",
                 f"run `rolebook review open --school {late.school}`; reviews are due every {months} months",
                 location=late.school, key=(late.school, "overdue"))
