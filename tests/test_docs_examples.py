@@ -27,7 +27,8 @@ SKIPPED = {
 }
 # Named in prose or in the command table, without the arguments they need: checked by --help.
 NAMED_ONLY = {"rolebook", "rolebook revoke", "rolebook transfer", "rolebook init", "rolebook hr sync",
-              "rolebook logins import", "rolebook drift", "rolebook offboard", "rolebook review apply"}
+              "rolebook logins import", "rolebook drift", "rolebook offboard", "rolebook review apply",
+              "rolebook record-approvals"}
 ADOPTION = ("rolebook init ", "rolebook import ")
 PLACEHOLDER = re.compile(r"\b[A-Z][A-Z_]{2,}\b|\[|\.\.\.|\||\s/\s")
 FENCE = re.compile(r"^\s*```(\w*)\n(.*?)^\s*```", re.MULTILINE | re.DOTALL)

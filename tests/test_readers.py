@@ -93,7 +93,9 @@ def test_readers_without_an_identity_are_listed_as_unreachable(tmp_path: Path) -
 
 def test_identity_can_be_the_git_username(tmp_path: Path) -> None:
     policy = (Path(__file__).parent.parent / "roles/policy.yaml").read_text(encoding="utf-8")
-    found = readership(tmp_path, {"roles/policy.yaml": policy + "\nsite_access:\n  identity_field: git_username\n"})
+    assert "  identity_field: email\n" in policy  # the policy writes the default out: change it there
+    found = readership(tmp_path, {"roles/policy.yaml": policy.replace("  identity_field: email\n",
+                                                                      "  identity_field: git_username\n")})
     assert found.may_read("Pat-Park", "100") and not found.may_read(who("10000001"), "100")
     assert any(u.employee == "10000002" and "git_username" in u.why for u in found.unreachable)
 
