@@ -108,26 +108,39 @@ def live_access(repo: Repository, today: dt.date, employees: set[str] | None = N
 
 
 def desired_state(repo: Repository, today: dt.date, employees: set[str] | None = None) -> Desired:
-    """Users and groups as the repository wants them (only `employees`' users and memberships when given)."""
+    """Users and groups as the repository wants them (only `employees`' users and memberships when given).
+
+    One pass over effective access (270,000 entries at 1,000 schools): a group is named once per role and
+    location, and a grant is judged live once, however many schools its scope reaches."""
     settings = repo.policy.apply
+    staff = repo.staff
     users: dict[str, DesiredUser] = {}
     groups: dict[str, DesiredGroup] = {}
-    names: dict[tuple[str, str], str] = {}
+    group_at: dict[tuple[str, str], DesiredGroup] = {}
+    grant_live: dict[tuple[str, int], bool] = {}
     active: set[str] = set()
-    for (employee, location, role), is_live in live_access(repo, today, employees).items():
+    for access in effective_access(repo, employees=employees):
+        employee, location, role = access.employee, access.location, access.role
         if employee not in users:
-            member = repo.staff.get(employee)
+            member = staff.get(employee)
             users[employee] = DesiredUser(
                 employee=employee, user_name=settings.user_name.format(employee=employee),
                 given_name=member.first_name if member else None, family_name=member.last_name if member else None,
                 display_name=member.display_name if member else employee, active=False)
-        if (role, location) not in names:
-            names[(role, location)] = group_name(settings, repo, role, location)
-        name = names[(role, location)]
-        group = groups.get(name)
+        group = group_at.get((role, location))
         if group is None:
-            group = groups[name] = DesiredGroup(name)
+            name = group_name(settings, repo, role, location)
+            group = groups.get(name)
+            if group is None:
+                group = groups[name] = DesiredGroup(name)
+            group_at[(role, location)] = group
         group.locations.add(location)
+        source = (access.source.code, access.index)
+        is_live = grant_live.get(source)
+        if is_live is None:
+            grant, member = access.grant, staff.get(employee)
+            is_live = grant_live[source] = live(grant.status, grant.expires,
+                                                member.hr_status if member else None, today)
         if is_live:
             group.members.add(employee)
             active.add(employee)
@@ -192,14 +205,16 @@ def make_plan(repo: Repository, desired: Desired, server: ServerState, created: 
     adopted_groups = set(settings.adopt_groups)
     reverse: dict[str, str | None] = {}
     server_groups = {g.display_name: g for g in server.groups}
+    current_members: dict[str, set[str]] = {}  # the employees in each group Rolebook manages, read once
     for group in server.groups:
         if (group.external_id or "").startswith(GROUP_MARKER) or group.display_name in adopted_groups:
             location = _location_of(repo, settings, desired, group.display_name, reverse)
             plan.group_location[group.display_name] = location
-            members = sum(1 for i in group.members if i in employee_of)
-            plan.current_total += members
+            current_members[group.display_name] = members = {employee_of[i] for i in group.members
+                                                             if i in employee_of}
+            plan.current_total += len(members)
             if location is not None:
-                plan.current_by_location[location] += members
+                plan.current_by_location[location] += len(members)
     for name in sorted(desired.groups):
         want_group = desired.groups[name]
         wanted = want_group.members - blocked
@@ -215,14 +230,13 @@ def make_plan(repo: Repository, desired: Desired, server: ServerState, created: 
         else:
             plan.group_ids[name] = have_group.id
             plan.group_versions[name] = have_group.version
-            current = {employee_of[i] for i in have_group.members if i in employee_of}
+            current = current_members[name]
         _members(plan, name, wanted, current, names)
     for group in server.groups:
         if group.display_name in plan.group_location and group.display_name not in desired.groups:
             plan.group_ids[group.display_name] = group.id
             plan.group_versions[group.display_name] = group.version
-            current = {employee_of[i] for i in group.members if i in employee_of}
-            _members(plan, group.display_name, set(), current, names)
+            _members(plan, group.display_name, set(), current_members[group.display_name], names)
     return plan
 
 

@@ -19,6 +19,7 @@ from rolebook.apply.revision import RevisionUnreadable, load_revision
 from rolebook.apply.scim import ScimConnection
 from rolebook.apply.scoped import scoped_plan
 from rolebook.facts.applied import ApplyRun, created_users, last_applied, read_runs, scim_target
+from rolebook.infra.gcpause import collector_paused
 from rolebook.infra.git import inside_work_tree
 from rolebook.loading import Repository, load_repository
 
@@ -65,8 +66,14 @@ def prepare(root: Path, repo: Repository | None, url: str, token: str | None, to
         if scoped is not None:
             plan, partial_repo = scoped
             return Prepared(plan, judge(plan, partial_repo, set(acknowledged)), connection, last, started)
-    full = repo if repo is not None else load_repository(root)
-    plan = make_plan(full, desired_state(full, today), connection.state(), created, target=target, commit=commit)
+    # The server's answer (90,000 resources at 1,000 schools) is parsed in a thread while the repository
+    # loads and the desired state is worked out; none of it holds reference cycles, so the cyclic
+    # collector, which would walk it all again and again as it grows, is paused until the plan is made.
+    with collector_paused():
+        server_state = connection.state_meanwhile()
+        full = repo if repo is not None else load_repository(root)
+        desired = desired_state(full, today)
+        plan = make_plan(full, desired, server_state(), created, target=target, commit=commit)
     flags = set(acknowledged)
     verdict = judge(plan, full, flags)
     if verdict.stops:  # the data may acknowledge it: read the last applied revision's grants files

@@ -14,19 +14,33 @@ models costs seconds, and a pull request's plan writes nothing.
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from httpx2 import Client, Response, TransportError
+from httpx2 import Client, Response, Timeout, TimeoutException, TransportError
 
 from rolebook.apply.state import GROUP_MARKER, DesiredUser, ServerGroup, ServerState, ServerUser
 
 MAX_RETRIES = 5
 MAX_WAIT_SECONDS = 60.0
-DEFAULT_PAGE = 100
-USER_ATTRIBUTES = "id,externalId,userName,active,displayName,name,meta"
-GROUP_ATTRIBUTES = "id,displayName,externalId,members,meta"
+DEFAULT_PAGE = 100  # when the server announces no maxResults: RFC 7644 leaves the page size to it then
+# The largest page asked for, whatever maxResults the server announces. A full read costs the server the
+# same per resource at any page size, but many servers (scim2-server's in-memory storage among them) sort
+# or scan every matching resource for each page, so small pages make a district's read quadratic: at
+# 68,000 users, pages of 1,000 mean 69 sorts of all of them. Much larger pages stop paying back and cost
+# elsewhere: 10,000 users are about 5 MB of JSON, held whole on both sides, and a page that fails (a
+# gateway's timeout, a dropped connection) is read again whole. So: the server's maximum, up to this.
+MAX_PAGE = 10_000
+# A large page is one answer the server builds whole before it sends a byte: scim2-server in memory takes
+# about 2 ms per resource, so 20 s or more for 10,000 users on a busy machine. Waiting for the first byte
+# of a page may take this long; connecting, and every write, keep the connection's shorter timeout.
+PAGE_READ_TIMEOUT = 300.0
+# Only what the plan compares, and meta.version for If-Match (not all of meta: location, created and
+# lastModified would be a third of each user's bytes, for nothing).
+USER_ATTRIBUTES = "id,externalId,userName,active,displayName,name,meta.version"
+GROUP_ATTRIBUTES = "id,displayName,externalId,members.value,meta.version"
 SCIM_JSON = "application/scim+json"
 
 
@@ -84,9 +98,14 @@ class ScimConnection:
         self.http.close()
 
     # ------------------------------------------------------------------ reading
-    def _get(self, what: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _get(self, what: str, path: str, params: dict[str, Any] | None = None,
+             read_timeout: float | None = None) -> dict[str, Any]:
+        timeout = self.http.timeout if read_timeout is None else Timeout(self.http.timeout.connect or 30.0,
+                                                                         read=read_timeout)
         try:
-            response = patiently(lambda: self.http.get(path, params=params))
+            response = patiently(lambda: self.http.get(path, params=params, timeout=timeout))
+        except TimeoutException:
+            raise ScimError(what, None, f"no answer within {timeout.read or timeout.connect:g} s") from None
         except TransportError:
             raise ScimError(what, None) from None
         if response.status_code >= 400:
@@ -104,7 +123,7 @@ class ScimConnection:
         self.etag = bool((config.get("etag") or {}).get("supported"))
         max_results = (config.get("filter") or {}).get("maxResults")
         if isinstance(max_results, int) and max_results > 0:
-            self.page_size = min(max_results, 1000)
+            self.page_size = min(max_results, MAX_PAGE)
         if not (config.get("patch") or {}).get("supported"):
             raise ScimError("discover the service provider", None, "it does not support PATCH, which apply needs")
 
@@ -115,7 +134,7 @@ class ScimConnection:
             params: dict[str, Any] = {"startIndex": start, "count": self.page_size, "attributes": attributes}
             if scim_filter:
                 params["filter"] = scim_filter
-            page = self._get(what, endpoint, params)
+            page = self._get(what, endpoint, params, read_timeout=PAGE_READ_TIMEOUT)
             resources = page.get("Resources") or []
             yield from resources
             start += len(resources)
@@ -123,9 +142,35 @@ class ScimConnection:
                 return
 
     def state(self) -> ServerState:
+        """Every user and group, in one pass of pages over each."""
         users = [_user(r) for r in self._pages("/Users", USER_ATTRIBUTES, "list users")]
         groups = [_group(r) for r in self._pages("/Groups", GROUP_ATTRIBUTES, "list groups")]
         return ServerState(users, groups)
+
+    def state_meanwhile(self) -> Callable[[], ServerState]:
+        """Start reading `state()` in a thread now; the call returned waits for it (raising its ScimError).
+
+        A full read is mostly waiting for the server, and the plan's own work (loading the repository,
+        the desired state) needs nothing from it: the two overlap instead of adding up."""
+        found: list[ServerState] = []
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                found.append(self.state())
+            except BaseException as exc:  # handed to the caller, which raises it in its own thread
+                failed.append(exc)
+
+        reader = threading.Thread(target=read, name="scim-read", daemon=True)
+        reader.start()
+
+        def result() -> ServerState:
+            reader.join()
+            if failed:
+                raise failed[0]
+            return found[0]
+
+        return result
 
     def users_where(self, attribute: str, values: list[str]) -> list[ServerUser]:
         """Users whose `attribute` equals one of `values`."""
