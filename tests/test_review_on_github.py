@@ -93,7 +93,8 @@ def test_hostile_bodies_are_refused_with_the_line(tmp_path: Path) -> None:
     forged = body + "- [x] remove — Sam <!-- rolebook:grant 20000002 counselor direct -->\n"
     code, _report, err = decide_from(root, confirm(forged), "pat-park")
     assert code == 2 and "20000002" in err and "not an item of the review file" in err
-    twice = body + body.splitlines()[9].replace("- [ ]", "- [x]") + "\n"
+    first_grant = next(line for line in body.splitlines() if line.startswith("- [ ] remove"))
+    twice = body + first_grant.replace("- [ ]", "- [x]") + "\n"
     code, _report, err = decide_from(root, twice, "pat-park")
     assert code == 2 and "differently" in err
     dropped = "\n".join(line for line in body.splitlines() if "Carl Chen" not in line)
@@ -216,3 +217,42 @@ def test_a_review_written_after_the_suspension_is_judged_by_todays_data(tmp_path
     git(root, "commit", "-qm", "A review by a suspended principal")
     assert len(rb702(root)) == 1  # committed: the data of its own commit has the suspension too
     assert len(rb702(root, "--base", "main")) == 1  # and the change that writes it is judged by its data
+
+
+def _note(body: str, who: str, words: str, ticked: bool = False) -> str:
+    """The grant line of `who`, with `words` written after it (and ticked, if asked)."""
+    lines = body.splitlines()
+    found = [i for i, line in enumerate(lines) if line.startswith("- [ ] remove") and f"— {who}" in line]
+    assert len(found) == 1, who
+    line = lines[found[0]] + f" {words}"
+    lines[found[0]] = line.replace("- [ ]", "- [x]", 1) if ticked else line
+    return "\n".join(lines) + "\n"
+
+
+def test_change_to_other_roles_is_decided_in_the_body_too(tmp_path: Path) -> None:
+    root, body = scheduled(tmp_path)
+    edited = _note(body, "Rosa Rivera", "change to: Office Manager; no health office duties since January")
+    code, report, err = decide_from(root, edited, "pat-park")
+    assert code == 0, err
+    assert "10000002 (office-manager, health-office, direct): change" in report["decided"]
+    item = next(i for i in yaml.safe_load((root / REVIEW).read_text())["items"] if i["employee"] == "10000002")
+    assert (item["decision"], item["change_to"], item["reason"]) == (
+        "change", ["office-manager"], "no health office duties since January")
+
+    # Saving the same body again changes nothing; keeping the grant again is a change made on purpose.
+    code, report, err = decide_from(root, edited, "pat-park")
+    assert code == 0 and report["decided"] == [] and report["changed"] == [], err
+    code, report, err = decide_from(root, body, "pat-park")
+    assert code == 0, err
+    assert report["changed"] == ["10000002 (office-manager, health-office, direct): change -> keep"]
+
+
+def test_a_change_that_cannot_be_read_is_refused_with_the_line(tmp_path: Path) -> None:
+    root, body = scheduled(tmp_path)
+    before = (root / REVIEW).read_text()
+    for words, ticked, says in (("change to: Office Manager", True, "ticked for removal and asking for a change"),
+                                ("change to: Chief Wizard", False, "'Chief Wizard', which is not a role"),
+                                ("change to:", False, "names no role")):
+        code, _report, err = decide_from(root, _note(body, "Rosa Rivera", words, ticked), "pat-park")
+        assert code == 2 and "body line" in err and says in err, err
+        assert (root / REVIEW).read_text() == before  # nothing written

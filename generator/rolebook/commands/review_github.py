@@ -36,7 +36,7 @@ from rolebook.loading import Repository
 from rolebook.model.review import PERIOD_PATTERN, ReviewFile, ReviewStatus, period_of
 from rolebook.output.templates import render_markdown as render
 from rolebook.reviews.edit import decide_from_ticks, open_review_text, set_fields
-from rolebook.reviews.pr_body import REVIEW_MARKER, BodyError, parse_body, render_body
+from rolebook.reviews.pr_body import REVIEW_MARKER, BodyError, parse_body, render_body, role_names
 from rolebook.reviews.schedule import plan_reviews, read_review_prs, review_branch
 
 
@@ -140,7 +140,7 @@ def decide_from_body(repo: Repository, root: Path, body_path: Path, school: str 
                    "pull request.", err=True)
         sys.exit(EXIT_FINDINGS)
     try:
-        ticks = parse_body(body, loaded.model)
+        ticks = parse_body(body, loaded.model, role_names(repo))
     except BodyError as exc:
         click.echo(f"rolebook: {body_path}: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
@@ -152,7 +152,7 @@ def decide_from_body(repo: Repository, root: Path, body_path: Path, school: str 
         reviewer = editor
     new_text, result = decide_from_ticks(
         text, ticks, decider=editor, decider_employee=login_index(repo).get(editor.lower()), reviewer=reviewer,
-        default_reason=f"ticked for removal in the review pull request by {editor}")
+        default_reason=f"decided in the review pull request by {editor}")
     complete = ticks.confirmed and not result.undecided
     if complete:
         new_text = set_fields(new_text, {"status": ReviewStatus.completed.value, "reviewed_on": today()})

@@ -143,7 +143,8 @@ def decide(text: str, *, employee: str, roles: list[str], decision: Decision, re
 
 def decide_from_ticks(text: str, ticks: BodyDecisions, *, decider: str, decider_employee: str | None,
                       reviewer: str | None, default_reason: str) -> tuple[str, TickResult]:
-    """Record a review PR body's ticks in the review file's text: ticked is remove, unticked keep.
+    """Record a review PR body's ticks in the review file's text: ticked is remove, unticked keep, unticked
+    with "change to: ..." a change to those roles.
 
     The decider's own items are left as they are (nobody decides on their own access). An item already
     decided as the body says keeps its decision and who made it; one the body now says otherwise is
@@ -162,14 +163,17 @@ def decide_from_ticks(text: str, ticks: BodyDecisions, *, decider: str, decider_
             if item.get("decision") is None:
                 result.own.append(label)
             continue
-        wanted = Decision.remove if tick.remove else Decision.keep
-        if item.get("decision") == wanted.value:
+        wanted = Decision.remove if tick.remove else Decision.change if tick.change_to else Decision.keep
+        change_to = list(tick.change_to or [])
+        if item.get("decision") == wanted.value and list(item.get("change_to") or []) == change_to:
             continue
         if item.get("decision") is not None:
             result.changed.append(f"{label}: {item.get('decision')} -> {wanted.value}")
         item["decision"] = wanted.value
-        item["reason"] = (tick.reason or default_reason) if wanted is Decision.remove else tick.reason
-        if "change_to" in item:
+        item["reason"] = (tick.reason or default_reason) if wanted is not Decision.keep else tick.reason
+        if wanted is Decision.change:
+            item["change_to"] = flow_list(change_to)
+        elif "change_to" in item:
             del item["change_to"]
         if reviewer is not None and decider.lower() == reviewer.lower():
             if "decided_by" in item:

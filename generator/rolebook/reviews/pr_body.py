@@ -2,7 +2,8 @@
 
 A principal who never touches Git decides in GitHub's own interface: each grant is a line
 `- [ ] remove — Name: roles (via) <!-- rolebook:grant EMPLOYEE ROLES VIA -->`, unticked means keep, so
-"keep everything except these" is one edit. A final `- [ ] I have reviewed every grant above` says the
+"keep everything except these" is one edit; an unticked line followed by `change to: Role, Role` asks
+for those roles instead (a change). A final `- [ ] I have reviewed every grant above` says the
 review is finished. The body is text anyone with write access can change, so it is read as data only:
 a line counts only with its marker, outside code blocks; a marker for a grant the review file does not
 list, a grant listed twice with different ticks, or a grant left out, is refused with the line named.
@@ -11,6 +12,7 @@ list, a grant listed twice with different ticks, or a grant left out, is refused
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rolebook.facts.reviewers import is_office
@@ -28,6 +30,9 @@ CONFIRM_LINE = re.compile(r"^\s{0,3}[-*+]\s+\[(?P<tick>[ xX])\]\s+.*<!--\s*roleb
 GRANT_MARKER = re.compile(r"<!--\s*rolebook:grant\b")
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 MAX_REASON = 200
+# After the marker: "change to: Teacher, School Full Read" and, optionally, "— reason" (or "; reason").
+CHANGE = re.compile(r"^[\s\-—:]*change\s+to\b:?\s*(?P<roles>[^—;]*?)\s*(?:[—;]\s*(?P<reason>.*))?$",
+                    re.IGNORECASE)
 
 
 class BodyError(ValueError):
@@ -49,6 +54,7 @@ class Tick:
     remove: bool
     reason: str | None
     line: int
+    change_to: tuple[str, ...] | None = None  # unticked with "change to: ...": the roles instead
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,17 @@ def render_body(repo: Repository, review: ReviewFile, file: str, reviewers: list
                            if office else "the local district's approvers")
 
 
-def parse_body(body: str, review: ReviewFile) -> BodyDecisions:
-    """The ticks of a review PR body, checked against the review file's items."""
+def role_names(repo: Repository) -> dict[str, str]:
+    """{lowercase role name or id: role id}: how a principal may name a role after "change to"."""
+    found = {role_id.lower(): role_id for role_id in repo.roles}
+    found.update({role.name.strip().lower(): role_id for role_id, role in repo.roles.items()})
+    return found
+
+
+def parse_body(body: str, review: ReviewFile, roles: Mapping[str, str] | None = None) -> BodyDecisions:
+    """The ticks of a review PR body, checked against the review file's items.
+
+    `roles` (`role_names`) resolves the roles a "change to" names; without it they must be role ids."""
     marker = REVIEW_MARKER.search(body)
     if marker is None:
         raise BodyError("the body has no '<!-- rolebook:review CODE PERIOD -->' marker: it is not a review "
@@ -111,18 +126,43 @@ def parse_body(body: str, review: ReviewFile) -> BodyDecisions:
         if key not in known:
             raise BodyError(f"body line {number}: employee {key[0]} ({', '.join(key[1])}, {key[2]}) is not an "
                             f"item of the review file; only the grants it lists can be decided here")
-        tick = Tick(match.group("tick") != " ", _reason(match.group("after")), number)
+        tick = _tick(match.group("tick") != " ", match.group("after"), number, roles)
         before = ticks.get(key)
-        if before is not None and before.remove != tick.remove:
+        if before is not None and (before.remove, before.change_to) != (tick.remove, tick.change_to):
             raise BodyError(f"body lines {before.line} and {number} tick employee {key[0]} ({', '.join(key[1])}) "
                             "differently; keep one of the two lines")
         ticks[key] = before or tick
     missing = [key for key in known if key not in ticks]
     if missing:
-        employee, roles, via = sorted(missing)[0]
-        raise BodyError(f"the body no longer lists employee {employee} ({', '.join(roles)}, {via}) "
+        employee, held, via = sorted(missing)[0]
+        raise BodyError(f"the body no longer lists employee {employee} ({', '.join(held)}, {via}) "
                         f"({len(missing)} grant(s) missing); put the line back, unticked to keep")
     return BodyDecisions(review.school, review.period, ticks, confirmed)
+
+
+def _tick(ticked: bool, after: str, number: int, roles: Mapping[str, str] | None) -> Tick:
+    """One grant line's decision: remove when ticked; a change when unticked with "change to: ..."."""
+    change = CHANGE.match(re.sub(r"<!--.*?-->", "", after))
+    if change is None:
+        return Tick(ticked, _reason(after), number)
+    if ticked:
+        raise BodyError(f"body line {number}: ticked for removal and asking for a change; untick it to change the "
+                        "roles, or delete the 'change to' words to remove the grant")
+    wanted: list[str] = []
+    for name in (part.strip().strip("`") for part in change.group("roles").split(",")):
+        if not name:
+            continue
+        role_id = roles.get(name.lower()) if roles is not None else (name if re.fullmatch(r"[a-z0-9-]+", name)
+                                                                     else None)
+        if role_id is None:
+            raise BodyError(f"body line {number}: 'change to' names {name!r}, which is not a role of the catalog; "
+                            "write the role's name as the role guide shows it")
+        if role_id not in wanted:
+            wanted.append(role_id)
+    if not wanted:
+        raise BodyError(f"body line {number}: 'change to' names no role; write the new roles after it, "
+                        "e.g. 'change to: Teacher'")
+    return Tick(False, _reason(change.group("reason") or ""), number, tuple(wanted))
 
 
 def _reason(after: str) -> str | None:
