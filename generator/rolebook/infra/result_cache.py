@@ -195,3 +195,84 @@ class Verdicts:
             self.changed = False
         except OSError:
             pass  # a read-only checkout: no cache, same answer
+
+
+# ---------------------------------------------------------------------- a build's artifacts by their inputs
+def package_stamp(*parts: str) -> str:
+    """A digest of the content of the package's files under `parts` (modules, templates, any file; all of
+    them when none is named): the code that makes a build's artifacts. By content, not size and time as
+    `_code_stamp`: an install in CI writes new times, and the artifacts are kept between CI runs."""
+    return _package_stamp(parts)
+
+
+@functools.cache
+def _package_stamp(parts: tuple[str, ...]) -> str:
+    package = Path(rolebook.__file__).parent
+    chosen = [package / part for part in parts] if parts else [package]
+    files = {file for path in chosen for file in ([path] if path.is_file() else path.rglob("*"))
+             if file.is_file() and "__pycache__" not in file.parts}
+    digest = hashlib.sha256(rolebook.__version__.encode())
+    for path in sorted(files):
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class Artifacts:
+    """Parts a build made, each under a name with the digest of everything it was made from.
+
+    A later build asks for a name with the digest of its own inputs and gets the parts back only when the
+    digests are equal: the inputs were the same, so the parts are what it would make. The digest is the
+    caller's to compute from the data it renders (not from a list of files it hopes is complete), so a
+    part is never stale. One file per name, replaced whole (written beside it, then renamed): a build
+    cut short leaves old parts or new ones, never half of one. Forked workers may write different names at
+    once; `prune` keeps only the names a build used.
+    """
+
+    MAGIC = b"rolebook-artifact 1\n"
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, name: str, digest: str) -> list[bytes] | None:
+        if self.folder is None:
+            return None
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        head = self.MAGIC + digest.encode() + b"\n"
+        if not data.startswith(head):
+            return None
+        sizes_line, _, rest = data[len(head):].partition(b"\n")
+        try:
+            sizes = [int(size) for size in sizes_line.split()]
+        except ValueError:
+            return None
+        if sum(sizes) != len(rest):
+            return None
+        parts, start = [], 0
+        for size in sizes:
+            parts.append(rest[start:start + size])
+            start += size
+        return parts
+
+    def put(self, name: str, digest: str, parts: list[bytes]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / name
+            temporary = path.with_name(f".{name}.{os.getpid()}")
+            temporary.write_bytes(b"".join([self.MAGIC, digest.encode(), b"\n",
+                                            " ".join(str(len(p)) for p in parts).encode(), b"\n", *parts]))
+            temporary.replace(path)
+        except OSError:
+            pass  # a read-only build folder: no reuse, same site
+
+    def prune(self, used: set[str]) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.name not in used:
+                path.unlink(missing_ok=True)

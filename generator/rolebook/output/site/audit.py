@@ -465,11 +465,12 @@ def export_preamble(data: AuditData, header: dict[str, Any]) -> list[tuple[str, 
     ]
 
 
-def dashboard(data: AuditData) -> dict[str, Any]:
+def dashboard(data: AuditData, headers: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The dashboard's facts; `headers`: each location's `location_header`, when the caller has them."""
     repo = data.repo
     errors = []
     for code in [*repo.schools, *repo.offices]:
-        header = location_header(data, code)
+        header = headers[code] if headers is not None and code in headers else location_header(data, code)
         if header["errors"]:
             errors.append(header)
     overdue = [{"code": code, "name": standing.name, "review": None if standing.never_reviewed else standing,

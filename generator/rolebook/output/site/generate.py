@@ -4,28 +4,34 @@
 assets) and build/<kind>/mkdocs.yml, which INHERITs the repository's mkdocs.yml and sets docs_dir,
 site_dir and nav. It does not run MkDocs: `run_mkdocs` does, so a benchmark can time each part.
 
-The internal build also writes build/internal/theme (the config's `theme.custom_dir`): the template of
-the Security Audit Report pages and, under theme/rolebook/audit/, each report's tables as ready HTML.
-MkDocs renders the light Markdown of each report page and the theme template includes its tables as
-they are: at a thousand schools, parsing every table row as Markdown's raw HTML cost most of the build.
+The internal build also writes build/internal/theme (the config's `theme.custom_dir`) and the Security
+Audit Reports. MkDocs lays out one shell page per folder of reports and the hook the config names places
+each report in a copy of it (output/site/report_pages.py): at a thousand schools, MkDocs parsing and
+laying out every report was most of the build. Each report's tables and downloads are kept in
+build/internal/cache under the digest of everything they show (`LocationJob.render`), so the next build
+renders only the reports whose data changed; the result is byte for byte the build made from nothing.
 Theme templates are never copied into the site, so a fragment only ever reaches readers inside its page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import html
 import json
 import multiprocessing
 import os
 import posixpath
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +41,34 @@ from jinja2 import Environment
 from rolebook.facts.history import read_history
 from rolebook.facts.readers import readers
 from rolebook.infra.gcpause import collector_paused, keep_loaded
+from rolebook.infra.result_cache import Artifacts, package_stamp
 from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.output.site import audit, guide, report
 from rolebook.output.site.access_map import SiteAccessSettings, write_readers
-from rolebook.output.site.exports import write_exports
+from rolebook.output.site.exports import SheetPart, csv_bytes, neutralised, sheet_part, xlsx_from_sheet
 from rolebook.output.site.markup import prose, title
+from rolebook.output.site.report_pages import (
+    BODY_MARK,
+    HEADING_MARK,
+    MANIFEST,
+    SHELL_FRAGMENT,
+    TITLE_MARK,
+    ReportPage,
+    shell_page,
+    write_manifest,
+)
 from rolebook.output.templates import html_environment
 
 KINDS = ("public", "internal")
 SITE_DIR = "site"
 CONFIG_FILE = "mkdocs.yml"
 THEME_DIR = "theme"  # the generated config's theme.custom_dir, beside it
+CACHE_DIR = "cache"  # beside it too: what the next build may reuse (kept between CI runs by the workflow)
+# The code that turns a location's rows into its tables and downloads: a change to it is a new digest for
+# every report. (What the rows hold, from the data, the history and today's date, is in the digest itself.)
+REPORT_CODE = ("output/site/generate.py", "output/site/report.py", "output/site/audit.py",
+               "output/site/exports.py", "output/site/markup.py", "output/templates.py", "output/markdown_text.py",
+               "templates/site/audit/report.html.j2", "templates/site/macros.j2")
 REPORT_TEMPLATE = "rolebook-report.html"
 PARALLEL_FROM = 60  # locations: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
@@ -87,6 +110,10 @@ class Pages:
         """HTML that a theme template includes. Jinja reads it as a template: no `{` may reach it, and a raw
         block is lexed about twice as fast as plain text."""
         self._write(self.theme / relative, "{% raw %}" + html.replace("{", "&#123;") + "{% endraw %}")
+
+    def write_theme(self, relative: str, text: str) -> None:
+        """A file of the theme folder that no template includes: a report body (report_pages.py)."""
+        self._write(self.theme / relative, text)
 
     @staticmethod
     def _write(path: Path, text: str | bytes) -> None:
@@ -171,6 +198,7 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
     settings = read_settings(repo_root)
     today = today or dt.date.today()
     built_at = built_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    (out_dir / MANIFEST).unlink(missing_ok=True)  # an earlier internal build's, in this folder
     staging = out_dir / "docs.new"
     theme_staging = out_dir / f"{THEME_DIR}.new"
     for folder in (staging, theme_staging):
@@ -206,15 +234,15 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
             site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)))
         progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
-        nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label})
+        nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label},
+                                  Artifacts(out_dir / CACHE_DIR))
     if not pages.exists("index.md"):
         pages.write("index.md", env.get_template("site/index.md.j2").render(**common))
 
     docs = out_dir / "docs"
     theme = out_dir / THEME_DIR
     for folder, staged in ((docs, staging), (theme, theme_staging)):
-        shutil.rmtree(folder, ignore_errors=True)
-        staged.rename(folder)
+        _replace_folder(folder, staged)
     extra_css: list[str] | None = None
     if kind == "internal":  # a list in the generated config replaces the inherited one: repeat it
         inherited = settings.get("extra_css")
@@ -222,6 +250,19 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             else [INTERNAL_CSS]
     return _write_config(repo_root, out_dir, site_dir or out_dir / "site", pages_in(docs), nav_extra,
                          custom_theme=kind == "internal", site_name=site_name, extra_css=extra_css)
+
+
+def _replace_folder(folder: Path, staged: Path) -> None:
+    """The staged folder in the old one's place; the old one is removed by a thread, while MkDocs runs
+    (thousands of files at district scale: seconds of unlinking). The process waits for it at exit."""
+    old = folder.with_name(f"{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)  # an earlier build's, cut short
+    if folder.exists():
+        folder.rename(old)
+    staged.rename(folder)
+    if old.exists():
+        threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+                         name="rolebook-remove-old-docs").start()
 
 
 def _role_names(repo: Repository, role_ids: list[str]) -> str:
@@ -303,25 +344,42 @@ def _render_guide(env: Environment, pages: Pages, repo: Repository, groups: dict
         pages.write(page, rule_template.render(**common, rule=rule, page=page))
 
 
-def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any]) -> list[Any]:
+def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any],
+                  kept: Artifacts) -> list[Any]:
     repo = data.repo
     theme_template = resources.files("rolebook").joinpath("templates/site/theme", REPORT_TEMPLATE)
     (pages.theme / REPORT_TEMPLATE).write_text(theme_template.read_text(encoding="utf-8"), encoding="utf-8")
     codes = [*repo.schools, *repo.offices]
     href = {code: f"audit/{'schools' if code in repo.schools else 'offices'}/{code}.md" for code in codes}
     headers = {code: audit.location_header(data, code) for code in codes}
-    with _locations_rendered(LocationJob(env, pages, data, common, headers), codes):
+    _write_shells(env, pages, common, sorted({posixpath.dirname(page) for page in href.values()}))
+    write_manifest(pages.docs.parent, [
+        ReportPage(page[:-3] + ".html", f"{THEME_DIR}/rolebook/{page[:-3]}.html",
+                   " ".join(f"Security Audit Report: {headers[code]['name']}".split()))
+        for code, page in href.items()])
+    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes):
         # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
         clusters = _render_audit_indexes(env, pages, data, common, headers, href)
         # Each location's "Access on past dates" page, from the Git history, in the location's own folder.
-        from rolebook.output.site.as_of import write_as_of_pages
+        from rolebook.output.site.as_of_pages import write_as_of_pages
         write_as_of_pages(env, pages, repo, data.history, data.today, common)
+    kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()})
     return [{"Audit": [
         {"Dashboard": "audit/index.md"},
         {"All locations": "audit/locations.md"},
         {"Find a person": "audit/people.md"},
         {"Local districts": [{c["cluster"].name: c["page"]} for c in clusters]},
     ]}]
+
+
+def _write_shells(env: Environment, pages: Pages, common: dict[str, Any], folders: list[str]) -> None:
+    """The one page per folder of reports that MkDocs lays out, with marks for each report's parts."""
+    template = env.get_template("site/audit/location.md.j2")
+    pages.write_theme(f"rolebook/{SHELL_FRAGMENT}", BODY_MARK)
+    for folder in folders:
+        page = shell_page(folder)
+        pages.write(page, template.render(**common, page=page, title=TITLE_MARK, heading=HEADING_MARK,
+                                          report=SHELL_FRAGMENT))
 
 
 def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData, common: dict[str, Any],
@@ -339,7 +397,7 @@ def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData,
     pages.write("audit/locations.md", env.get_template("site/audit/locations.md.j2").render(
         **common, page="audit/locations.md", clusters=clusters, offices=offices, href=href))
     pages.write("audit/index.md", env.get_template("site/audit/dashboard.md.j2").render(
-        **common, page="audit/index.md", board=audit.dashboard(data), href=href))
+        **common, page="audit/index.md", board=audit.dashboard(data, headers), href=href))
     with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
         people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
         pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
@@ -357,27 +415,61 @@ class LocationJob:
     data: audit.AuditData
     common: dict[str, Any]
     headers: dict[str, dict[str, Any]]
+    kept: Artifacts  # the tables and downloads of the last build, by the digest of what they show
 
     def render(self, codes: list[str]) -> None:
-        """Each location's report page, its tables (a theme fragment) and its CSV and XLSX downloads."""
+        """Each location's report body (a theme file, placed in its page after MkDocs: report_pages.py)
+        and its CSV and XLSX downloads.
+
+        The header (commit, build time) is rendered every time; the tables and the downloads' rows are
+        kept from the last build when the digest of everything they show is the same: the rows (their
+        status as of today, who approved, live since, review decisions, findings), the role counts and
+        the code that renders them. Equal digests, equal bytes: a build after a one-grant merge renders
+        the tables of the one school the grant changed."""
         data, pages, common = self.data, self.pages, self.common
-        location_template = self.env.get_template("site/audit/location.md.j2")
+        header_template = self.env.get_template("site/audit/report-header.html.j2")
         report_template = self.env.get_template("site/audit/report.html.j2")
         escaped = report.EscapedText()  # shared by the reports: most values recur from school to school
+        stamp = package_stamp(*REPORT_CODE)
         for code in codes:
             folder = "schools" if code in data.repo.schools else "offices"
             page = f"audit/{folder}/{code}.md"
             header = self.headers[code]
             rows = audit.location_rows(data, code)
+            counts = audit.role_counts(data, code)
+            preamble = audit.export_preamble(data, header)
             stem = f"security-audit-{code}"
-            write_exports(pages.docs / f"audit/{folder}", stem, f"Security Audit Report: {header['name']}",
-                          audit.EXPORT_HEADER, [row.export() for row in rows], audit.export_preamble(data, header))
-            html_report = f"audit/{folder}/{code}.html"
-            pages.write(page, location_template.render(**common, page=page, header=header, report=html_report))
-            pages.write_fragment(f"rolebook/{html_report}", report_template.render(
-                **common, page=page, header=header,
-                rows=report.access_table(rows, RoleLinks(page), common["repo_url"], escaped),
-                counts=audit.role_counts(data, code), csv=f"{stem}.csv", xlsx=f"{stem}.xlsx"))
+            digest = hashlib.sha256(repr((
+                stamp, page, [_row_values(row) for row in rows], counts, header["name"], header["live_on"],
+                header["findings"], common["repo_url"], len(preamble))).encode()).hexdigest()
+            name = f"{folder}-{code}"
+            parts = self.kept.get(name, digest)
+            if parts is not None and len(parts) == 3:
+                table, csv_data, sheet = parts[0].decode("utf-8"), parts[1], SheetPart.from_bytes(parts[2])
+            else:
+                table = report_template.render(
+                    **common, page=page, header=header,
+                    rows=report.access_table(rows, RoleLinks(page), common["repo_url"], escaped),
+                    counts=counts)
+                safe = neutralised([row.export() for row in rows])
+                csv_data = csv_bytes(audit.EXPORT_HEADER, safe)
+                sheet = sheet_part(audit.EXPORT_HEADER, safe, len(preamble))
+                self.kept.put(name, digest, [table.encode("utf-8"), csv_data, sheet.to_bytes()])
+            pages.write(f"audit/{folder}/{stem}.csv", csv_data)
+            pages.write(f"audit/{folder}/{stem}.xlsx", xlsx_from_sheet(
+                f"Security Audit Report: {header['name']}", preamble, sheet))
+            pages.write_theme(f"rolebook/audit/{folder}/{code}.html", header_template.render(
+                **common, page=page, header=header, csv=f"{stem}.csv", xlsx=f"{stem}.xlsx") + table)
+
+
+_ROW_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(audit.Row) if f.name != "review"))
+_REVIEW_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(audit.ReviewCells)))
+
+
+def _row_values(row: audit.Row) -> tuple[Any, ...]:
+    """Every field of a report row, as plain values (a quarter of a million rows: a dataclass's own repr
+    costs seconds); a field added to Row is in the digest without a change here."""
+    return _ROW_FIELDS(row), _REVIEW_FIELDS(row.review)
 
 
 _job: LocationJob | None = None  # the job forked workers inherit: nothing large is pickled to them
@@ -423,7 +515,8 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
     if exists("index.md"):
         nav.append({"Home": "index.md"})
     nav.append({"Role guide": "roles/index.md"})
-    guides = [g for g in ("guides/how-to-request.md", "guides/how-to-approve.md") if exists(g)]
+    guides = [g for g in ("guides/how-to-request.md", "guides/how-to-approve.md", "guides/lost-super-user.md")
+              if exists(g)]
     if guides:
         nav.append({"How to": guides})
     nav.append({"Policy rules": "rules/index.md"})
@@ -448,6 +541,9 @@ def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callab
     }
     if custom_theme:  # merged into the inherited theme settings by MkDocs and Zensical alike
         config["theme"] = {"custom_dir": THEME_DIR}
+        # Places the Security Audit Reports in the built site (report_pages.py): MkDocs lays out one
+        # shell page per folder of reports, never the reports themselves.
+        config["hooks"] = [str(Path(__file__).with_name("mkdocs_hook.py"))]
     if extra_css is not None:
         config["extra_css"] = extra_css
     path = out_dir / CONFIG_FILE
