@@ -1,7 +1,9 @@
 """`rolebook build [--public | --internal] [--out DIR]`: render the site and build it with MkDocs.
 
 The internal build also writes the web server's access map (build/internal/nginx/rolebook-internal.conf)
-from the data, so every build brings who may read what up to date.
+from the data, so every build brings who may read what up to date. It keeps each school's report tables
+and downloads in build/internal/cache, under the digest of what they show: the next build renders only
+the schools whose reports changed (output/site/generate.py), and is byte for byte the build from nothing.
 """
 
 from __future__ import annotations
