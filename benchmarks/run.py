@@ -219,8 +219,12 @@ def _site_steps(repo: Path, build: Path, naive: bool) -> list[Step]:
         if why_not:
             steps.append(Step(name, note=why_not))
         else:  # the same rendered pages, built by Zensical instead of MkDocs
-            steps.append(measure(name, [PY, "-m", "zensical", "build", "--clean", "-f",
-                                        str(build / kind / "mkdocs.yml")], repo))
+            command = [PY, "-m", "zensical", "build", "--clean", "-f", str(build / kind / "mkdocs.yml")]
+            if kind == "internal":  # Zensical runs no MkDocs hooks: the report pages are placed after it
+                command = ["sh", "-c", '"$0" -m zensical build --clean -f "$1" && '
+                           '"$0" -m rolebook.output.site.mkdocs_hook "$2"', PY,
+                           str(build / kind / "mkdocs.yml"), str(build / kind)]
+            steps.append(measure(name, command, repo))
     return steps
 
 
