@@ -142,3 +142,7 @@ def test_the_built_site_serves_the_page_from_the_schools_own_folder(history: Pat
     expected = {(row[0], row[2], row[4], row[5]) for row in cli_rows(history, "2026-03-15", "100")}
     assert shown == expected
     assert "10000003" not in {cells[0] for first, last, cells in parser.rows if first <= at <= last}  # removed
+    # The school's report links to it, by a link that resolves from the report's own folder.
+    report = (history / "build" / "internal" / "site" / "audit" / "schools" / "100.html").read_text(encoding="utf-8")
+    assert 'href="100/as-of.html"' in report
+    assert (built.parent.parent / "100/as-of.html").resolve() == built.resolve()
