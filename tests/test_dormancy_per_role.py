@@ -111,3 +111,20 @@ def test_an_empty_role_cell_is_refused_at_its_line(git_repo: Path) -> None:
     assert "bad.csv:3: row 2: role: a value is required" in result.stderr
     assert "leave the column out if the export has no roles" in result.stderr
     assert not (git_repo / "access/logins.csv").exists()
+
+
+def test_the_audit_report_shows_last_login_per_user_role(git_repo: Path) -> None:
+    import datetime as dt
+
+    from rolebook.facts.history import History
+    from rolebook.loading import load_repository
+    from rolebook.output.site import audit
+
+    import_export(git_repo, per_role_export())
+    repo = load_repository(git_repo)
+    data = audit.collect(repo, dt.date(2026, 11, 23), dt.datetime(2026, 11, 23, tzinfo=dt.UTC), History())
+    rows = {row.employee: row for row in audit.location_rows(data, "100")}
+    # Two roles last used on different days: each role's own date, as the district's column means it.
+    assert rows["10000002"].last_login == "Office Manager: 2026-11-20; Health Office: 2026-04-24"
+    assert rows["10000003"].last_login == "2026-11-19"
+    assert rows["10000002"].export()[6] == rows["10000002"].last_login  # the downloads' Last Login Date

@@ -16,6 +16,7 @@ from typing import Any
 
 from rolebook.facts.applied import LiveRecord, reached_live
 from rolebook.facts.approval_records import RecordedApproval
+from rolebook.facts.dormancy import last_login_in_role, last_logins
 from rolebook.facts.grant_status import gives_access, status_label
 from rolebook.facts.history import Commit, History
 from rolebook.facts.resolve import Access, by_employee, by_location, effective_access
@@ -122,6 +123,9 @@ class AuditData:
         self.role_names = {role_id: role.name for role_id, role in self.repo.roles.items()}
         stored = self.repo.logins
         self.logins = {employee: when.date() for employee, when in stored.last_login_anywhere.items()}
+        # Last Login per user role at each location, as the district's report defines it (an export without
+        # per-role data gives each location one date for every role).
+        self.role_logins = last_logins(stored.records)
         # A report row's Last Login when there is none: never logged in, or unknown and why.
         self.no_login = "never" if stored.present and not stored.errors else NO_VALUE
         self.login_note = login_note(self.repo)
@@ -333,10 +337,26 @@ def location_rows(data: AuditData, code: str) -> list[Row]:
             findings = [*findings, *findings_of.get((first.source.code, employee), ())]
         review = data.review_cells(code, employee, review_via(first), [r for r, _ in cells[3]]) \
             if reviewed else NO_REVIEW_CELLS
+        login = login_cell(data, employee, code, cells[3])
+        if login != cells[5]:
+            cells = (*cells[:5], login, *cells[6:])
         rows.append(Row(code, school_name, *cells, review=review,
                         findings=list(dict.fromkeys(findings)) if findings else []))
     rows.sort(key=lambda r: (r.last_name.lower(), r.first_name.lower(), r.employee))
     return rows
+
+
+def login_cell(data: AuditData, employee: str, code: str, roles: list[tuple[str, str]]) -> str:
+    """The Last Login Date of one row: per user role at this location (the district's report's meaning).
+    One date when the row's roles share it; else each role's, as "Health Office: 2026-05-02; ..."."""
+    logins = data.role_logins
+    if not logins:
+        return data.no_login
+    dates = [last_login_in_role(logins, employee, code, role_id) for role_id, _ in roles]
+    shown = [when.date().isoformat() if when is not None else data.no_login for when in dates]
+    if len(set(shown)) == 1:
+        return shown[0]
+    return "; ".join(f"{name}: {day}" for (_, name), day in zip(roles, shown, strict=True))
 
 
 GrantCells = tuple[str, str, str, list[tuple[str, str]], str, str, str, str, str, str | None,
