@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -137,6 +138,9 @@ class AsOfSite:
         self._role_names: dict[str, str] = {}
         self._expiries: dict[Group, list[dt.date]] = {}
         self._keys: dict[tuple[Group, int], frozenset[Key]] = {}
+        self._fixed: dict[tuple[int, str, str], tuple[str, str, str, str, Grant]] = {}
+        self._labels: dict[tuple[Any, dt.date | None, dt.date], str] = {}
+        self._rows: dict[Key, dict[str, Any]] = {}
         self._read_versions()
 
     # ------------------------------------------------------------------ dates
@@ -169,16 +173,21 @@ class AsOfSite:
         return self._commits[day]
 
     def _read_versions(self) -> None:
-        """Every version any page shows, read in one Git process."""
+        """Every version any page shows, read in one Git process. The offices' files are wanted once, at
+        every date of any school (their wide grants reach each school at its own review dates), not once
+        per school: a thousand schools ask for the same few versions."""
         month_positions = {c.position for day in self.months if (c := self._known_commit(day)) is not None}
         wanted: dict[str, str] = {}
+        school_positions = set(month_positions)
         for code, file in self.files.items():
             positions = set(month_positions)
             positions |= {c.position for day in self.review_days(code) if (c := self._known_commit(day))}
-            if code in self.repo.schools:  # the offices' wide grants reach the school at its review dates
-                for office_file in self.office_files:
-                    self._want(wanted, office_file, positions)
+            if code in self.repo.schools:
+                school_positions |= positions
             self._want(wanted, file, positions)
+        if self.repo.schools:
+            for office_file in self.office_files:
+                self._want(wanted, office_file, school_positions)
         self.reader.read(self.repo.root, wanted)
 
     def _want(self, wanted: dict[str, str], file: str, positions: Iterable[int]) -> None:
@@ -240,14 +249,23 @@ class AsOfSite:
         return frozenset().union(*self.parts_at(code, snapshot).values())
 
     def _keys_of(self, file: str, entries: list[Entry], snapshot: Snapshot) -> frozenset[Key]:
-        """The rows of one group's grants at one date."""
+        """The rows of one group's grants at one date. A grant's item is shared by every version that has
+        it unchanged (GrantReader), so its row's fixed fields are worked out once, not once per version."""
         day, position, at = snapshot.day, snapshot.commit.position, self.approvals.at
+        fixed, labels = self._fixed, self._labels
         found = []
         for grant, how in entries:
-            approval = at(file, grant.employee, position)
-            found.append((grant.employee, ", ".join(grant.roles), how, status_label(grant.status, grant.expires, day),
-                          approval.request, approval.approved_by, approval.approved_on,
-                          grant.expires.isoformat() if grant.expires else "", file))
+            parts = fixed.get((id(grant), how, file))
+            if parts is None:
+                parts = (grant.employee, ", ".join(grant.roles), how,
+                         grant.expires.isoformat() if grant.expires else "", grant)  # kept: its id stays unique
+                fixed[(id(grant), how, file)] = parts
+            label = labels.get((grant.status, grant.expires, day))
+            if label is None:
+                label = labels[(grant.status, grant.expires, day)] = status_label(grant.status, grant.expires, day)
+            approval = at(file, parts[0], position)
+            found.append((parts[0], parts[1], how, label, approval.request, approval.approved_by,
+                          approval.approved_on, parts[3], file))
         return frozenset(found)
 
     def rows_at(self, code: str, snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -257,6 +275,13 @@ class AsOfSite:
                       key=lambda row: (row["employee"], row["roles"]))
 
     def row(self, key: Key) -> dict[str, Any]:
+        """The row's fields, a fresh dict (the caller adds its dates); the same key recurs at many pages."""
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = self._new_row(key)
+        return {**found, "roles": list(found["roles"])}
+
+    def _new_row(self, key: Key) -> dict[str, Any]:
         employee, roles, how, label, request, approved_by, approved_on, expires, file = key
         if employee not in self._names:
             person = self.repo.staff.get(employee)
@@ -310,11 +335,13 @@ class AsOfSite:
         return dates, rows
 
 
-def rows_html(rows: list[dict[str, Any]], repo_url: str) -> Markup:
+def rows_html(rows: list[dict[str, Any]], repo_url: str, cells_of: dict[tuple[str, ...], str] | None = None) -> Markup:
     """The rows of the access table as ready HTML, escaped here: a district has a third of a million of
-    them, and a template's per-cell work was most of the pages' cost."""
+    them, and a template's per-cell work was most of the pages' cost. `cells_of`, kept from page to page,
+    holds each distinct row's cells once made: an office's grant recurs on every school's page."""
     out = []
     escaped: dict[str, str] = {}
+    made = {} if cells_of is None else cells_of
 
     def cell(value: str) -> str:  # most values recur from row to row: escape each once
         found = escaped.get(value)
@@ -323,14 +350,17 @@ def rows_html(rows: list[dict[str, Any]], repo_url: str) -> Markup:
         return found
 
     for row in rows:
-        request = cell(row["request"])
-        if repo_url and row["request"].startswith("PR #"):
-            request = f'<a href="{escape(repo_url)}/pull/{escape(row["request"][4:])}">{request}</a>'
-        cells = (row["employee"], row["name"] or "(not in the HR directory now)", row["role_names"], row["via"],
-                 row["status_label"], row["expires"] or NO_VALUE)
-        out.append(f'<tr data-first="{row["first"]}" data-last="{row["last"]}">'
-                   + "".join(f"<td>{cell(value)}</td>" for value in cells)
-                   + f'<td>{request}</td><td>{cell(row["approved_by"])}</td><td>{cell(row["approved_on"])}</td>'
+        fields = (row["employee"], row["name"] or "(not in the HR directory now)", row["role_names"], row["via"],
+                  row["status_label"], row["expires"] or NO_VALUE, row["request"], row["approved_by"],
+                  row["approved_on"])
+        cells = made.get(fields)
+        if cells is None:
+            request = cell(row["request"])
+            if repo_url and row["request"].startswith("PR #"):
+                request = f'<a href="{escape(repo_url)}/pull/{escape(row["request"][4:])}">{request}</a>'
+            cells = made[fields] = ("".join(f"<td>{cell(value)}</td>" for value in fields[:6])
+                                    + f"<td>{request}</td><td>{cell(fields[7])}</td><td>{cell(fields[8])}</td>")
+        out.append(f'<tr data-first="{row["first"]}" data-last="{row["last"]}">{cells}'
                    f'<td>{row["from"]}</td><td>{row["until"]}</td></tr>')
     return Markup("".join(out))  # noqa: S704 - every cell is escaped above
 
@@ -342,15 +372,27 @@ def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: Hi
     Each page is a whole HTML file of its own, not a Markdown page: MkDocs copies it as it is (at a
     thousand schools, a thousand more pages through MkDocs would cost the build seconds), and the shared
     search index and sitemap never see it."""
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small tuples and dicts, no cycles: the collector's passes cost seconds
+    try:
+        _write_pages(env, pages, repo, history, today, common)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
+                 common: dict[str, Any]) -> None:
     site = AsOfSite(repo, history, today)
     if not site.mainline:
         return
     template = env.get_template("site/as_of/page.html.j2")
     repo_url = common.get("repo_url", "")
+    cells_of: dict[tuple[str, ...], str] = {}
     for code in [*repo.schools, *repo.offices]:
         page = page_path(repo, code)
         dates, rows = site.spans(code, site.snapshots(code))
         pages.write(page, template.render(
             **common, page=page, name=repo.location_name(code), code=code, dates=dates, months=MONTHS,
-            rows=rows_html(rows, repo_url), report=f"../{code}.html",
+            rows=rows_html(rows, repo_url, cells_of), report=f"../{code}.html",
             stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))))
