@@ -42,4 +42,5 @@ def test_forked_reports_are_the_in_process_reports(tmp_path: Path, monkeypatch: 
     in_process, forked = contents(tmp_path / "in-process"), contents(tmp_path / "forked")
     assert "docs/audit/schools/security-audit-100.xlsx" in forked and "docs/audit/people.json" in forked
     assert "theme/rolebook/audit/schools/100.html" in forked
+    assert "docs/audit/schools/100/as-of.html" in forked  # written by a worker too, the same bytes
     assert forked == in_process

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment
 
-from rolebook.facts.history import read_history
+from rolebook.facts.history import History, read_history
 from rolebook.facts.readers import readers
 from rolebook.infra.gcpause import collector_paused, keep_loaded
 from rolebook.infra.result_cache import Artifacts, package_stamp
@@ -357,12 +357,14 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
         ReportPage(page[:-3] + ".html", f"{THEME_DIR}/rolebook/{page[:-3]}.html",
                    " ".join(f"Security Audit Report: {headers[code]['name']}".split()))
         for code, page in href.items()])
-    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes):
+    # Each location's "Access on past dates" page, from the Git history, in the location's own folder: given
+    # to the report workers too (it is the main process's largest part, and a republish leaves them idle).
+    as_of = AsOfJob(env, pages, repo, data.history, data.today, common)
+    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes, as_of) as forked:
         # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
         clusters = _render_audit_indexes(env, pages, data, common, headers, href)
-        # Each location's "Access on past dates" page, from the Git history, in the location's own folder.
-        from rolebook.output.site.as_of_pages import write_as_of_pages
-        write_as_of_pages(env, pages, repo, data.history, data.today, common)
+        if not forked:
+            as_of.render()
     kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()})
     return [{"Audit": [
         {"Dashboard": "audit/index.md"},
@@ -473,6 +475,28 @@ def _row_values(row: audit.Row) -> tuple[Any, ...]:
 
 
 _job: LocationJob | None = None  # the job forked workers inherit: nothing large is pickled to them
+_as_of_job: AsOfJob | None = None  # likewise, the as-of pages
+
+
+@dataclass
+class AsOfJob:
+    """The as-of pages' inputs, rendered by `render` in this process or in a forked worker."""
+
+    env: Environment
+    pages: Pages
+    repo: Repository
+    history: History
+    today: dt.date
+    common: dict[str, Any]
+
+    def render(self) -> None:
+        from rolebook.output.site.as_of_pages import write_as_of_pages
+        write_as_of_pages(self.env, self.pages, self.repo, self.history, self.today, self.common)
+
+
+def _render_as_of() -> None:
+    assert _as_of_job is not None
+    _as_of_job.render()
 
 
 def _render_share(codes: list[str]) -> None:
@@ -481,8 +505,9 @@ def _render_share(codes: list[str]) -> None:
 
 
 @contextmanager
-def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
-    """Render the reports while the with-block runs; they are done when it ends.
+def _locations_rendered(job: LocationJob, codes: list[str], extra: AsOfJob | None = None) -> Iterator[bool]:
+    """Render the reports while the with-block runs; they are done when it ends. The block is told whether
+    `extra` was given to the workers too (else it is the block's to render).
 
     The reports are independent, so at district scale they are rendered by one forked worker per CPU
     (the loaded data is shared with the workers by fork, not copied) while this process goes on with
@@ -490,10 +515,10 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or len(codes) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         job.render(codes)
-        yield
+        yield False
         return
-    global _job
-    _job = job
+    global _job, _as_of_job
+    _job, _as_of_job = job, extra
     # Out of the collector's sight for good, as the loaded repository already is: otherwise each worker's
     # collections walk the accesses and findings, writing to (so copying) the pages they share.
     keep_loaded(len(job.data.accesses))
@@ -501,11 +526,13 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             shares = [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]
-            yield
+            if extra is not None:  # after the reports' shares: whichever worker is done first takes it
+                shares.append(pool.submit(_render_as_of))
+            yield extra is not None
             for share in shares:
                 share.result()
     finally:
-        _job = None
+        _job = _as_of_job = None
 
 
 def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
