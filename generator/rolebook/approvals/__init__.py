@@ -11,6 +11,10 @@ escalation chain instead of deadlocking (`gate`).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 
 class BadInput(Exception):
     """The gate was given something it cannot use (a missing ref, a malformed payload): exit code 2.
@@ -22,3 +26,13 @@ class BadInput(Exception):
         from rolebook.output.report.github_annotations import log_line
 
         return log_line(super().__str__())
+
+
+def read_json(path: Path, what: str) -> Any:
+    """One JSON file the gate's commands are given (an event payload, a list of reviews), or BadInput."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the {what}: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: the {what} is not valid JSON: {exc}") from exc

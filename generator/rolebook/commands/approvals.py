@@ -5,15 +5,13 @@ Exit codes: 0 every required approval is given on the head commit, 1 some are mi
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from rolebook.approvals import BadInput
+from rolebook.approvals import BadInput, read_json
 from rolebook.approvals.verdicts import PullRequest, approvals, merge, parse_event
 from rolebook.approvals.verdicts import PullRequestVerdict as Review  # the old names, until this module uses the new
 from rolebook.approvals.verdicts import parse_pr_verdict_list as parse_review_list
@@ -29,15 +27,6 @@ from rolebook.commands.common import (
 )
 from rolebook.infra.fileio import write_atomic
 from rolebook.infra.gcpause import collector_off_for_command
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the {what}: {exc.strerror}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: the {what} is not valid JSON: {exc}") from exc
 
 
 def _fetch(pull: PullRequest) -> list[Review]:
@@ -99,10 +88,10 @@ def _run(event_file: Path | None, review_files: tuple[Path, ...], fetch: bool, b
     pull = PullRequest(None, None, None, None, None)
     event_reviews: list[Review] = []
     if event_file is not None:
-        pull, event_reviews = parse_event(_read_json(event_file, "event payload"), str(event_file))
+        pull, event_reviews = parse_event(read_json(event_file, "event payload"), str(event_file))
     listed: list[Review] = []
     for path in review_files:
-        listed.extend(parse_review_list(_read_json(path, "review list"), str(path)))
+        listed.extend(parse_review_list(read_json(path, "review list"), str(path)))
     commit_logins: set[str] = set()  # with --fetch: the accounts of the pull request's commits
     if fetch:
         listed.extend(_fetch(pull))

@@ -11,7 +11,6 @@ head (someone merged past the gate: the record says so, and the workflow run fai
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import click
 
-from rolebook.approvals import BadInput
+from rolebook.approvals import BadInput, read_json
 from rolebook.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -29,15 +28,6 @@ from rolebook.commands.common import (
     format_option,
     repo_option,
 )
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the {what}: {exc.strerror}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: the {what} is not valid JSON: {exc}") from exc
 
 
 @click.command(name="record-approvals")
@@ -72,13 +62,13 @@ def _run(pr: int, review_files: tuple[Path, ...], merge_ref: str, event_file: Pa
     event: MergedEvent | None = None
     from_event: list[PullRequestVerdict] = []
     if event_file is not None:
-        payload = _read_json(event_file, "event payload")
+        payload = read_json(event_file, "event payload")
         pull, from_event = parse_event(payload, str(event_file))
         event = MergedEvent.from_payload(pull, payload)
     listed: list[PullRequestVerdict] = []
     raw_times: dict[int, str] = {}
     for path in review_files:
-        raw = _read_json(path, "review list")
+        raw = read_json(path, "review list")
         check_reviews_are_of(pr, raw, str(path))
         listed.extend(parse_pr_verdict_list(raw, str(path)))
         raw_times.update(_submitted_at(raw))

@@ -104,8 +104,9 @@ class OpenPR:
         return self.marker.employees
 
 
-def read_open_prs(path: Path) -> list[OpenPR]:
-    """Read `gh api repos/OWNER/REPO/pulls?state=open` output (a JSON array of pull request objects)."""
+def pull_request_objects(path: Path) -> list[dict[str, Any]]:
+    """The pull request objects of `gh api repos/OWNER/REPO/pulls?state=open` output (a JSON array), each
+    checked to carry a number and head.ref; any other shape is refused with the file named."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -115,13 +116,20 @@ def read_open_prs(path: Path) -> list[OpenPR]:
     if not isinstance(data, list):
         raise OpenPRsError(f"{path}: expected a JSON array of pull requests, as GitHub's 'list pull requests' "
                            "gives (gh api \"repos/OWNER/REPO/pulls?state=open&per_page=100\")")
-    found = []
     for index, pr in enumerate(data):
         head = pr.get("head") if isinstance(pr, dict) else None
         if not isinstance(pr, dict) or not isinstance(pr.get("number"), int) or not isinstance(head, dict) \
                 or not isinstance(head.get("ref"), str):
             raise OpenPRsError(f"{path}: item {index} has no number and head.ref; pass the API's pull request "
                                "objects unchanged")
+    return data
+
+
+def read_open_prs(path: Path) -> list[OpenPR]:
+    """Read `gh api repos/OWNER/REPO/pulls?state=open` output (a JSON array of pull request objects)."""
+    found = []
+    for pr in pull_request_objects(path):
+        head = pr["head"]
         body = pr.get("body")
         sha = head.get("sha") if isinstance(head.get("sha"), str) else None
         user = pr.get("user")

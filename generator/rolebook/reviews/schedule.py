@@ -9,12 +9,10 @@ then in the open-PR list.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from rolebook.facts.removal_marker import OpenPRsError
+from rolebook.facts.removal_marker import pull_request_objects
 from rolebook.facts.resolve import effective_access
 from rolebook.facts.reviewers import location_review_path, review_locations, review_requests
 from rolebook.loading import Repository
@@ -61,25 +59,11 @@ class SchedulePlan:
 
 def read_review_prs(path: Path) -> list[ReviewPR]:
     """GitHub's "list pull requests" JSON (`gh api --paginate --slurp .../pulls?state=open | jq 'add'`)."""
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OpenPRsError(f"{path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise OpenPRsError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
-    if not isinstance(data, list):
-        raise OpenPRsError(f"{path}: expected a JSON array of pull requests, as GitHub's 'list pull requests' "
-                           "gives (gh api \"repos/OWNER/REPO/pulls?state=open&per_page=100\")")
     found = []
-    for index, pr in enumerate(data):
-        head = pr.get("head") if isinstance(pr, dict) else None
-        if not isinstance(pr, dict) or not isinstance(pr.get("number"), int) or not isinstance(head, dict) \
-                or not isinstance(head.get("ref"), str):
-            raise OpenPRsError(f"{path}: item {index} has no number and head.ref; pass the API's pull request "
-                               "objects unchanged")
+    for pr in pull_request_objects(path):
         body = pr["body"] if isinstance(pr.get("body"), str) else ""
         marker = REVIEW_MARKER.search(body)
-        found.append(ReviewPR(pr["number"], head["ref"], (marker.group(1), marker.group(2)) if marker else None))
+        found.append(ReviewPR(pr["number"], pr["head"]["ref"], (marker.group(1), marker.group(2)) if marker else None))
     return found
 
 
