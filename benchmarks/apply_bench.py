@@ -135,15 +135,15 @@ def measure_apply(repo: Path, repeat: int = 1) -> list[Step]:
                 plans.append(plan)
                 if not (floors[-1].note or plan.note) and None not in (floors[-1].seconds, plan.seconds):
                     differences.append(Step(OVERHEAD, round((plan.seconds or 0) - (floors[-1].seconds or 0), 2)))
-            floor, full = _median(floors), _median(plans)
+            floor, full = median_step(floors), median_step(plans)
             steps += [floor, full]
             if len(differences) == len(plans):
-                steps.append(_median(differences))
+                steps.append(median_step(differences))
                 _measured["floor"] = floor.seconds or 0.0
             else:
                 steps.append(Step(OVERHEAD, note="no floor or no plan to compare"))
             _git(repo, "checkout", "-q", history.PR_BRANCH)
-            steps.append(_median([measure(PR_PLAN, _rolebook("apply", "--scim", url, "--plan"), repo)
+            steps.append(median_step([measure(PR_PLAN, _rolebook("apply", "--scim", url, "--plan"), repo)
                                   for _ in range(max(repeat, PR_REPEAT))]))
         finally:
             _git(repo, "checkout", "-q", history.MAIN)
@@ -154,7 +154,7 @@ def measure_apply(repo: Path, repeat: int = 1) -> list[Step]:
     return steps
 
 
-def _median(runs: list[Step]) -> Step:
+def median_step(runs: list[Step]) -> Step:
     """The run of median time (a failed run counts as the slowest), all of them printed (the machine
     is shared: one run alone says little). `benchmarks.run` reads a step's note as a failure, so the
     times go to the output, not to the note."""

@@ -19,7 +19,7 @@ import pytest
 import yaml_rs
 from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.infra.gcpause import collector_off_for_command
-from rolebook.infra.git import list_tree
+from rolebook.infra.git import GitFailed, list_tree, read_blobs, stream_blobs
 from rolebook.loading import load_repository
 from rolebook.loading.fast.partial import ContentStore, StaffScan, _Unusable
 from rolebook.model.files import StaffMember
@@ -222,3 +222,27 @@ def test_the_verdict_cache_changes_no_answer_and_a_committed_one_is_not_read(tmp
     stored.write_text(json.dumps({key: [] for key in entries}))  # a forged cache says everything loads...
     git(root, "add", "-f", CACHE_DIR)  # ...and is committed: it is not read
     assert old_load_errors() == expected
+
+
+def test_blobs_stream_as_git_reads_them_and_a_failure_says_so(tmp_path: Path) -> None:
+    """Many blobs, larger than a pipe's buffer, come back whole and in order; a missing one is left out;
+    a reader that stops early leaves no Git behind; outside a repository Git's own message is raised."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    contents = {f"file{n}.txt": (f"{n}\n" * (9000 + 700 * n)).encode() for n in range(60)}
+    for name, data in contents.items():
+        (repo / name).write_bytes(data)
+    git_init(repo)
+    ids = {name: git(repo, "hash-object", "-w", name) for name in contents}
+    missing = "1" * 40
+    wanted = [ids["file3.txt"], missing, *ids.values(), ids["file3.txt"]]
+    streamed = list(stream_blobs(repo, wanted))
+    assert [blob for blob, _ in streamed] == list(dict.fromkeys(b for b in wanted if b != missing))
+    assert dict(streamed) == {ids[name]: data for name, data in contents.items()} == read_blobs(repo, wanted)
+
+    first = next(iter(stream_blobs(repo, list(ids.values()))))  # the generator is dropped after one
+    assert first == (ids["file0.txt"], contents["file0.txt"])
+    gc.collect()
+
+    with pytest.raises(GitFailed, match="not a git repository"):
+        list(stream_blobs(tmp_path, [ids["file0.txt"]]))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rolebook.infra.git import git_text, read_blobs
+from rolebook.infra.git import git_text, stream_blobs
 from rolebook.loading import Repository
 from rolebook.loading.yamlfile import parse_bytes
 from rolebook.model.files import Grant, GrantsFile
@@ -121,7 +121,7 @@ class GrantReader:
     def read(self, root: Path, wanted: dict[str, str]) -> None:
         """Read the blobs `wanted` ({blob id: the file it is a version of}) in one Git process."""
         missing = {blob: file for blob, file in wanted.items() if blob not in self._blobs}
-        for blob, raw in read_blobs(root, list(missing)).items():
+        for blob, raw in stream_blobs(root, list(missing)):  # each parsed while Git reads the next
             self._blobs[blob] = self._grants_of(raw, missing[blob])
 
     def grants(self, blob: str) -> list[Grant] | None:

@@ -26,10 +26,10 @@ import io
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from rolebook.infra.fileio import write_atomic
 from rolebook.paths import DATA_DIRS
@@ -193,22 +193,61 @@ def grep_files(root: Path, words: list[str], folder: str) -> list[str]:
 
 def read_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
     """The contents of many blobs from one `git cat-file --batch` process."""
+    return dict(stream_blobs(root, blob_ids))
+
+
+def stream_blobs(root: Path, blob_ids: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(blob id, contents) of many blobs from one `git cat-file --batch` process, each as Git writes it:
+    the caller can work on one blob while Git reads the next, and never holds all of them (the site's
+    history reads hundreds of megabytes of past versions). A missing blob is left out."""
     wanted = list(dict.fromkeys(blob_ids))
     if not wanted:
-        return {}
-    output = run_git(root, "cat-file", "--batch", input_bytes="".join(f"{b}\n" for b in wanted).encode())
-    found: dict[str, bytes] = {}
-    position = 0
-    for blob_id in wanted:
-        end = output.index(b"\n", position)
-        header = output[position:end].split()
-        position = end + 1
-        if len(header) != 3:  # "<id> missing"
-            continue
-        size = int(header[2])
-        found[blob_id] = output[position:position + size]
-        position += size + 1
-    return found
+        return
+    try:
+        process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise GitFailed(f"cannot run git: {exc}") from exc
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    errors: list[bytes] = []
+    # The ids are written by a thread, the errors read by another: Git's pipes would fill otherwise.
+    feeder = threading.Thread(target=_write_and_close, args=(process.stdin, "".join(f"{b}\n" for b in wanted).encode()),
+                              daemon=True)
+    drainer = threading.Thread(target=lambda: errors.append(process.stderr.read() if process.stderr else b""),
+                               daemon=True)
+    feeder.start()
+    drainer.start()
+    out = process.stdout
+    complete = False
+    try:
+        for blob_id in wanted:
+            header = out.readline().split()
+            if len(header) != 3:  # "<id> missing", or the end of the output when Git stopped
+                if not header:
+                    break
+                continue
+            size = int(header[2])
+            contents = out.read(size)
+            out.read(1)  # the newline after each blob
+            yield blob_id, contents
+        else:
+            complete = True
+    finally:
+        out.close()
+        code = process.wait()
+        feeder.join()
+        drainer.join()
+        process.stderr.close()
+    if not complete or code != 0:
+        raise GitFailed(b"".join(errors).decode("utf-8", "replace").strip() or "git cat-file failed")
+
+
+def _write_and_close(pipe: IO[bytes], data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:  # Git stopped reading: the reader sees it
+        pass
 
 
 def write_blobs(root: Path, files: dict[str, str], dest: Path) -> Path:

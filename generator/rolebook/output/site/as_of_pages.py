@@ -24,12 +24,16 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import hashlib
+import json
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from jinja2 import meta
 from markupsafe import Markup, escape
 
 from rolebook.facts.as_of import NO_VALUE, Approvals, AsOfError, MainlineCommit, commit_at, read_mainline
@@ -37,6 +41,7 @@ from rolebook.facts.as_of_timeline import GrantReader, Timelines, read_timelines
 from rolebook.facts.grant_status import status_label
 from rolebook.facts.history import History
 from rolebook.facts.resolve import Access
+from rolebook.infra.result_cache import Artifacts, package_stamp
 from rolebook.loading import GrantsRecord, Repository
 from rolebook.loading.yamlfile import ParsedFile
 from rolebook.model.files import ClusterScope, Grant, GrantsFile, LocationKind
@@ -47,6 +52,10 @@ MONTH_END = "month end"
 REVIEW = "access review"
 PAGE_NAME = "as-of"
 LINK_TEXT = "Access on past dates"
+TEMPLATE = "site/as_of/page.html.j2"
+# The code that turns the history into a page: a change to it is a new digest for every page.
+PAGE_CODE = ("output/site/as_of_pages.py", "facts/as_of.py", "facts/as_of_timeline.py", "facts/grant_status.py",
+             "facts/resolve.py", "facts/history.py", "loading", "model", "templates/site/as_of", "output/templates.py")
 
 
 class PageWriter(Protocol):
@@ -71,6 +80,7 @@ Key = tuple[str, str, str, str, str, str, str, str, str]
 Group = tuple[str, int, str]
 ALL_SCHOOLS = "all schools"
 Entry = tuple[Grant, str]  # a grant, and how it reaches the group ("direct", "via cluster X", "all schools")
+Span = tuple[Key, int, int]  # a row's identity, and the first and last index of the dates it is in force at
 
 
 def by_group(record: GrantsRecord) -> dict[str, list[Entry]]:
@@ -114,34 +124,65 @@ def month_ends(first: dt.date, today: dt.date, months: int = MONTHS) -> list[dt.
     return found[-months:]
 
 
+@dataclass
+class Worked:
+    """What the pages worked out from one grants file, kept while pages that read the file are made."""
+
+    reach: dict[int, dict[str, list[Entry]]] = field(default_factory=dict)  # version -> grants by group
+    expiries: dict[Group, list[dt.date]] = field(default_factory=dict)
+    keys: dict[tuple[Group, int], frozenset[Key]] = field(default_factory=dict)  # (group, expiries passed)
+    fixed: dict[tuple[int, str], tuple[str, str, str, str, Grant]] = field(default_factory=dict)
+    rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
+
+
 class AsOfSite:
     """Everything the pages need, worked out once per build: the mainline, each grants file's versions
     and who approved each grant line by each date."""
 
     def __init__(self, repo: Repository, history: History, today: dt.date):
-        self.repo, self.today = repo, today
+        self.repo, self.today, self.history = repo, today, history
         root = repo.root
         self.mainline = read_mainline(root)
-        self.approvals = Approvals(history, self.mainline)
-        self.timelines: Timelines = read_timelines(root, {c.sha: c.position for c in self.mainline})
-        self.reader = GrantReader()
-        self.reader.seed(repo)
         self.files = {code: grants_file_path("schools" if code in repo.schools else "offices", code)
                       for code in [*repo.schools, *repo.offices]}
         self.office_files = [self.files[code] for code in repo.offices]
         self.months = month_ends(self.mainline[-1].committed.date(), today) if self.mainline else []
         self._commits: dict[dt.date, MainlineCommit | None] = {}
         self.code_of = {file: code for code, file in self.files.items()}
-        self._reach: dict[tuple[str, int], dict[str, list[Entry]]] = {}
         self._offices_at: dict[int, list[tuple[str, int, dict[str, list[Entry]]]]] = {}
         self._names: dict[str, str | None] = {}
         self._role_names: dict[str, str] = {}
-        self._expiries: dict[Group, list[dt.date]] = {}
-        self._keys: dict[tuple[Group, int], frozenset[Key]] = {}
-        self._fixed: dict[tuple[int, str, str], tuple[str, str, str, str, Grant]] = {}
         self._labels: dict[tuple[Any, dt.date | None, dt.date], str] = {}
-        self._rows: dict[Key, dict[str, Any]] = {}
-        self._read_versions()
+        self._worked: dict[str, Worked] = {}  # per grants file: a school's is dropped once its page is made
+        self._read_codes: set[str] = set()
+
+    # What only a page worked out anew needs: a build whose pages are all kept never reads them.
+    @cached_property
+    def approvals(self) -> Approvals:
+        return Approvals(self.history, self.mainline)
+
+    @cached_property
+    def timelines(self) -> Timelines:
+        return read_timelines(self.repo.root, {c.sha: c.position for c in self.mainline})
+
+    @cached_property
+    def reader(self) -> GrantReader:
+        reader = GrantReader()
+        reader.seed(self.repo)
+        return reader
+
+    def _of(self, file: str) -> Worked:
+        found = self._worked.get(file)
+        if found is None:
+            found = self._worked[file] = Worked()
+        return found
+
+    def forget(self, code: str) -> None:
+        """Drop what was worked out for a school's own file once its page is made: no other page reads it
+        (offices' files reach many schools and are kept). A district's pages would otherwise hold every
+        school's rows at once."""
+        if code in self.repo.schools:
+            self._worked.pop(self.files[code], None)
 
     # ------------------------------------------------------------------ dates
     def review_days(self, code: str) -> list[dt.date]:
@@ -172,23 +213,27 @@ class AsOfSite:
                 self._commits[day] = None
         return self._commits[day]
 
-    def _read_versions(self) -> None:
-        """Every version any page shows, read in one Git process. The offices' files are wanted once, at
-        every date of any school (their wide grants reach each school at its own review dates), not once
-        per school: a thousand schools ask for the same few versions."""
+    def read_versions(self, codes: Iterable[str]) -> None:
+        """Every version the pages of `codes` show, read in one Git process. The offices' files are wanted
+        once, at every date of any school (their wide grants reach each school at its own review dates),
+        not once per school: a thousand schools ask for the same few versions."""
+        codes = [code for code in codes if code not in self._read_codes]
+        if not codes:
+            return
         month_positions = {c.position for day in self.months if (c := self._known_commit(day)) is not None}
         wanted: dict[str, str] = {}
         school_positions = set(month_positions)
-        for code, file in self.files.items():
+        for code in codes:
             positions = set(month_positions)
             positions |= {c.position for day in self.review_days(code) if (c := self._known_commit(day))}
             if code in self.repo.schools:
                 school_positions |= positions
-            self._want(wanted, file, positions)
-        if self.repo.schools:
-            for office_file in self.office_files:
+            self._want(wanted, self.files[code], positions)
+        if any(code in self.repo.schools for code in codes):
+            for office_file in self.office_files:  # versions read by an earlier call are not read again
                 self._want(wanted, office_file, school_positions)
         self.reader.read(self.repo.root, wanted)
+        self._read_codes.update(codes)
 
     def _want(self, wanted: dict[str, str], file: str, positions: Iterable[int]) -> None:
         for position in positions:
@@ -209,6 +254,8 @@ class AsOfSite:
         the offices' cluster and all-schools grants. Those reach every school of a cluster (or every
         school) alike, so they are grouped by what they reach, not by school: one office version's rows
         are worked out once for all the schools it reaches."""
+        if code not in self._read_codes:  # a caller that did not say which pages it wants first
+            self.read_versions([code])
         school = self.repo.schools.get(code)
         found = [((file, index, code), entries) for file, index, reach in [self._version(self.files[code], position)]
                  if (entries := reach.get(code))]
@@ -223,10 +270,11 @@ class AsOfSite:
     def _version(self, file: str, position: int) -> tuple[str, int, dict[str, list[Entry]]]:
         """(file, which version, its grants by group) as the commit at `position` had the file."""
         index, blob = self.timelines.version_at(file, position)
-        if (file, index) not in self._reach:
+        reach = self._of(file).reach
+        if index not in reach:
             record = self._record(file, blob, self.code_of[file])
-            self._reach[(file, index)] = by_group(record) if record is not None else {}
-        return file, index, self._reach[(file, index)]
+            reach[index] = by_group(record) if record is not None else {}
+        return file, index, reach[index]
 
     def parts_at(self, code: str, snapshot: Snapshot) -> dict[tuple[str, str], frozenset[Key]]:
         """The rows in force at one date, per stream (grants file, group): streams never share a row (a
@@ -235,12 +283,13 @@ class AsOfSite:
         same set."""
         parts = {}
         for group, entries in self._versions_at(code, snapshot.commit.position):
-            if group not in self._expiries:
-                self._expiries[group] = sorted({grant.expires for grant, _ in entries if grant.expires})
-            passed = bisect.bisect_left(self._expiries[group], snapshot.day)
-            cached = self._keys.get((group, passed))
+            worked = self._of(group[0])
+            if group not in worked.expiries:
+                worked.expiries[group] = sorted({grant.expires for grant, _ in entries if grant.expires})
+            passed = bisect.bisect_left(worked.expiries[group], snapshot.day)
+            cached = worked.keys.get((group, passed))
             if cached is None:
-                cached = self._keys[(group, passed)] = self._keys_of(group[0], entries, snapshot)
+                cached = worked.keys[(group, passed)] = self._keys_of(group[0], entries, snapshot)
             parts[(group[0], group[2])] = cached
         return parts
 
@@ -252,14 +301,14 @@ class AsOfSite:
         """The rows of one group's grants at one date. A grant's item is shared by every version that has
         it unchanged (GrantReader), so its row's fixed fields are worked out once, not once per version."""
         day, position, at = snapshot.day, snapshot.commit.position, self.approvals.at
-        fixed, labels = self._fixed, self._labels
+        fixed, labels = self._of(file).fixed, self._labels
         found = []
         for grant, how in entries:
-            parts = fixed.get((id(grant), how, file))
+            parts = fixed.get((id(grant), how))
             if parts is None:
                 parts = (grant.employee, ", ".join(grant.roles), how,
                          grant.expires.isoformat() if grant.expires else "", grant)  # kept: its id stays unique
-                fixed[(id(grant), how, file)] = parts
+                fixed[(id(grant), how)] = parts
             label = labels.get((grant.status, grant.expires, day))
             if label is None:
                 label = labels[(grant.status, grant.expires, day)] = status_label(grant.status, grant.expires, day)
@@ -276,30 +325,45 @@ class AsOfSite:
 
     def row(self, key: Key) -> dict[str, Any]:
         """The row's fields, a fresh dict (the caller adds its dates); the same key recurs at many pages."""
-        found = self._rows.get(key)
+        rows = self._of(key[8]).rows
+        found = rows.get(key)
         if found is None:
-            found = self._rows[key] = self._new_row(key)
+            found = rows[key] = self._new_row(key)
         return {**found, "roles": list(found["roles"])}
 
     def _new_row(self, key: Key) -> dict[str, Any]:
         employee, roles, how, label, request, approved_by, approved_on, expires, file = key
+        return {"employee": employee, "name": self.person_name(employee), "roles": roles.split(", "),
+                "role_names": self.roles_name(roles), "via": how, "status_label": label, "request": request,
+                "approved_by": approved_by, "approved_on": approved_on, "expires": expires or None, "file": file}
+
+    def person_name(self, employee: str) -> str | None:
+        """The name HR has now (None for someone no longer in the directory)."""
         if employee not in self._names:
             person = self.repo.staff.get(employee)
             self._names[employee] = person.display_name if person else None
+        return self._names[employee]
+
+    def roles_name(self, roles: str) -> str:
+        """The roles' names now ("Principal; Teacher"), from a row's role ids (", " between them)."""
         if roles not in self._role_names:
             self._role_names[roles] = "; ".join(
                 self.repo.roles[r].name if r in self.repo.roles else r for r in roles.split(", "))
-        return {"employee": employee, "name": self._names[employee], "roles": roles.split(", "),
-                "role_names": self._role_names[roles], "via": how, "status_label": label, "request": request,
-                "approved_by": approved_by, "approved_on": approved_on, "expires": expires or None, "file": file}
+        return self._role_names[roles]
 
     # ------------------------------------------------------------------ the page
     def spans(self, code: str, snapshots: list[Snapshot]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(one entry per date with its counts, the rows each with the first and last date index).
+        """(one entry per date with its counts, the rows each with the first and last date index)."""
+        dates, spans = self.date_spans(code, snapshots)
+        return dates, self.span_rows(spans, [date["day"] for date in dates])
+
+    def date_spans(self, code: str, snapshots: list[Snapshot]) -> tuple[list[dict[str, Any]], list[Span]]:
+        """(one entry per date with its counts, each row's identity with its first and last date index):
+        all of the page that comes from the history, none from the current data (names, role names).
         Only the streams whose set changed from one date to the next are compared."""
         empty: frozenset[Key] = frozenset()
         open_rows: dict[Key, int] = {}
-        spans: list[tuple[Key, int, int]] = []
+        spans: list[Span] = []
         dates: list[dict[str, Any]] = []
         previous: dict[tuple[str, str], frozenset[Key]] = {}
         people: dict[tuple[int, ...], int] = {}
@@ -324,7 +388,10 @@ class AsOfSite:
                           "grants": sum(len(part) for part in parts.values()), "added": added, "removed": removed})
             previous = parts
         spans += [(key, first, len(snapshots) - 1) for key, first in open_rows.items()]
-        days = [snapshot.day.isoformat() for snapshot in snapshots]
+        return dates, spans
+
+    def span_rows(self, spans: list[Span], days: list[str]) -> list[dict[str, Any]]:
+        """The page's rows: each span with the current names, in the page's order."""
         rows = []
         for key, first, last in spans:
             row = self.row(key)
@@ -332,16 +399,52 @@ class AsOfSite:
             row["from"] = days[first]
             rows.append(row)
         rows.sort(key=lambda r: (r["name"] or "", r["employee"], r["roles"], r["first"]))
-        return dates, rows
+        return rows
+
+    # ------------------------------------------------------------------ kept from the last build
+    @cached_property
+    def file_records(self) -> dict[str, str]:
+        """Per file, a digest of what the history says of its commits beyond their ids: the approvals recorded
+        in Git notes (added after a merge), the pull request they name, whether they came before Rolebook.
+        A commit's id fixes everything else a page shows of it (its files, message, date and parents)."""
+        records: dict[str, Any] = {}
+        for commit in self.history.commits:
+            entry = (commit.sha, commit.approvals, commit.recorded_pr, commit.before_rolebook)
+            for file in commit.changes:
+                found = records.get(file)
+                if found is None:
+                    found = records[file] = hashlib.sha256()
+                found.update(repr(entry).encode())
+        return {file: digest.hexdigest() for file, digest in records.items()}
+
+    def inputs_digest(self, code: str, snapshots: list[Snapshot], stamp: str) -> str:
+        """The digest of everything `date_spans` reads for the page: each date's commit (which fixes every
+        file's version then), the location's file and the offices' files (their wide grants reach a school)
+        with their recorded approvals, the school's local district, and the code."""
+        school = self.repo.schools.get(code)
+        files = [self.files[code], *(self.office_files if school is not None else [])]
+        return hashlib.sha256(repr((
+            stamp, code, school.cluster if school is not None else None, files,
+            [(s.day, s.kinds, s.commit.sha) for s in snapshots],
+            [self.file_records.get(file) for file in files])).encode()).hexdigest()
+
+    def names_digest(self, spans: list[Span]) -> str:
+        """The digest of the current data the rows show: the people's names and the roles' names."""
+        employees = sorted({key[0] for key, _, _ in spans})
+        roles = sorted({key[1] for key, _, _ in spans})
+        return hashlib.sha256(repr(([(e, self.person_name(e)) for e in employees],
+                                    [(r, self.roles_name(r)) for r in roles])).encode()).hexdigest()
 
 
-def rows_html(rows: list[dict[str, Any]], repo_url: str, cells_of: dict[tuple[str, ...], str] | None = None) -> Markup:
+def rows_html(rows: list[dict[str, Any]], repo_url: str,
+              cells_of: dict[str, dict[tuple[str, ...], str]] | None = None) -> Markup:
     """The rows of the access table as ready HTML, escaped here: a district has a third of a million of
     them, and a template's per-cell work was most of the pages' cost. `cells_of`, kept from page to page,
-    holds each distinct row's cells once made: an office's grant recurs on every school's page."""
+    holds each distinct row's cells once made, per grants file: an office's grant recurs on every school's
+    page (and a school's file, read by its page alone, can be dropped after it)."""
     out = []
     escaped: dict[str, str] = {}
-    made = {} if cells_of is None else cells_of
+    by_file = {} if cells_of is None else cells_of
 
     def cell(value: str) -> str:  # most values recur from row to row: escape each once
         found = escaped.get(value)
@@ -353,6 +456,9 @@ def rows_html(rows: list[dict[str, Any]], repo_url: str, cells_of: dict[tuple[st
         fields = (row["employee"], row["name"] or "(not in the HR directory now)", row["role_names"], row["via"],
                   row["status_label"], row["expires"] or NO_VALUE, row["request"], row["approved_by"],
                   row["approved_on"])
+        made = by_file.get(row["file"])
+        if made is None:
+            made = by_file[row["file"]] = {}
         cells = made.get(fields)
         if cells is None:
             request = cell(row["request"])
@@ -366,33 +472,90 @@ def rows_html(rows: list[dict[str, Any]], repo_url: str, cells_of: dict[tuple[st
 
 
 def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
-                      common: dict[str, Any]) -> None:
+                      common: dict[str, Any], kept: Artifacts | None = None) -> None:
     """Every school's and office's page, nothing when the repository has no Git history.
 
     Each page is a whole HTML file of its own, not a Markdown page: MkDocs copies it as it is (at a
     thousand schools, a thousand more pages through MkDocs would cost the build seconds), and the shared
-    search index and sitemap never see it."""
+    search index and sitemap never see it.
+
+    A page is kept in `kept` from one build to the next in two layers: what it shows of the history (its
+    dates and rows), under the digest of the history it reads (`AsOfSite.inputs_digest`), and its HTML,
+    under that digest with the names it shows now. A merge changes the history of the files it touches,
+    so a republish works out anew only the pages of the locations those files reach."""
     collecting = gc.isenabled()
     gc.disable()  # millions of small tuples and dicts, no cycles: the collector's passes cost seconds
     try:
-        _write_pages(env, pages, repo, history, today, common)
+        _write_pages(env, pages, repo, history, today, common, kept or Artifacts(None))
     finally:
         if collecting:
             gc.enable()
 
 
+def cache_names(repo: Repository) -> set[str]:
+    """The names of the pages' entries in the build's cache (the rest of the cache prunes the others)."""
+    return {_cache_name(repo, code) for code in [*repo.schools, *repo.offices]}
+
+
+def _cache_name(repo: Repository, code: str) -> str:
+    return f"as-of-{'schools' if code in repo.schools else 'offices'}-{code}"
+
+
+@dataclass
+class _Kept:
+    dates: list[dict[str, Any]]
+    spans: list[Span]
+    html_digest: bytes
+    html: bytes
+
+
+def _kept(parts: list[bytes] | None) -> _Kept | None:
+    """A page the last build made from the same history; None when there is none, or it does not read."""
+    if parts is None or len(parts) != 3:
+        return None
+    try:
+        dates, spans = json.loads(parts[0])
+        return _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2])
+    except (ValueError, TypeError):
+        return None
+
+
 def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
-                 common: dict[str, Any]) -> None:
+                 common: dict[str, Any], kept: Artifacts) -> None:
     site = AsOfSite(repo, history, today)
     if not site.mainline:
         return
-    template = env.get_template("site/as_of/page.html.j2")
+    template = env.get_template(TEMPLATE)
+    # What the page template reads of the build's common values is part of each page's digest.
+    used = meta.find_undeclared_variables(env.parse(env.loader.get_source(env, TEMPLATE)[0]))
+    shown = [(name, common[name]) for name in sorted(used & common.keys())]
+    stamp = package_stamp(*PAGE_CODE)
     repo_url = common.get("repo_url", "")
-    cells_of: dict[tuple[str, ...], str] = {}
+    planned = []
     for code in [*repo.schools, *repo.offices]:
+        snapshots = site.snapshots(code)
+        digest = site.inputs_digest(code, snapshots, stamp)
+        planned.append((code, snapshots, digest, _kept(kept.get(_cache_name(repo, code), digest))))
+    site.read_versions(code for code, _, _, found in planned if found is None)
+    cells_of: dict[str, dict[tuple[str, ...], str]] = {}
+    for code, snapshots, digest, found in planned:
+        dates, spans = (found.dates, found.spans) if found is not None else site.date_spans(code, snapshots)
         page = page_path(repo, code)
-        dates, rows = site.spans(code, site.snapshots(code))
-        pages.write(page, template.render(
-            **common, page=page, name=repo.location_name(code), code=code, dates=dates, months=MONTHS,
-            rows=rows_html(rows, repo_url, cells_of), report=f"../{code}.html",
-            stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))))
+        name = repo.location_name(code)
+        html_digest = hashlib.sha256(repr((digest, site.names_digest(spans), name, shown, repo_url)).encode()
+                                     ).hexdigest().encode()
+        if found is not None and found.html_digest == html_digest:
+            html = found.html
+        else:
+            rows = site.span_rows(spans, [date["day"] for date in dates])
+            html = template.render(
+                **common, page=page, name=name, code=code, dates=dates, months=MONTHS,
+                rows=rows_html(rows, repo_url, cells_of), report=f"../{code}.html",
+                stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))).encode("utf-8")
+            kept.put(_cache_name(repo, code), digest, [
+                json.dumps([dates, spans], ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                html_digest, html])
+        pages.write(page, html)
+        site.forget(code)
+        if code in repo.schools:
+            cells_of.pop(site.files[code], None)

@@ -45,6 +45,8 @@ from rolebook.infra.result_cache import Artifacts, package_stamp
 from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.output.site import audit, guide, report
 from rolebook.output.site.access_map import SiteAccessSettings, write_readers
+from rolebook.output.site.as_of_pages import cache_names as as_of_cache_names
+from rolebook.output.site.as_of_pages import write_as_of_pages
 from rolebook.output.site.exports import SheetPart, csv_bytes, neutralised, sheet_part, xlsx_from_sheet
 from rolebook.output.site.markup import prose, title
 from rolebook.output.site.report_pages import (
@@ -72,6 +74,8 @@ REPORT_CODE = ("output/site/generate.py", "output/site/report.py", "output/site/
 REPORT_TEMPLATE = "rolebook-report.html"
 PARALLEL_FROM = 60  # locations: below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
+SHARE_SIZE = 40  # locations per task given to a worker
+REPORT_NICENESS = 5  # the report workers' lower priority (see _locations_rendered)
 REQUEST_GUIDE = "guides/how-to-request.md"
 DEFAULT_SITE_NAME = "Rolebook"  # mkdocs.yml's site_name as the template ships it: the organisation's name wins
 ISSUE_FORM = ".github/ISSUE_TEMPLATE/access-request.yml"  # the Access request form, a GitHub issue form
@@ -228,14 +232,17 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             repo = load_repository(repo_root)
             _render_guide(env, pages, repo, {g.id: g.name for g in repo.groups.values()}, common)
             history = reading.result()
-        progress("Checking the policy and working out who reads what")
-        data = audit.collect(repo, today, built_at, history)
-        write_readers(out_dir, readers(repo, data.accesses, today), SiteAccessSettings(
-            identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
-            site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)))
-        progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
-        nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label},
-                                  Artifacts(out_dir / CACHE_DIR))
+        kept = Artifacts(out_dir / CACHE_DIR)
+        # Each location's "Access on past dates" page, from the Git history alone: started now, beside
+        # everything else, in a process of its own at district scale (the longest single part of a build).
+        with _as_of_pages_made(AsOfJob(env, pages, repo, history, today, common, kept)):
+            progress("Checking the policy and working out who reads what")
+            data = audit.collect(repo, today, built_at, history)
+            write_readers(out_dir, readers(repo, data.accesses, today), SiteAccessSettings(
+                identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
+                site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)))
+            progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
+            nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label}, kept)
     if not pages.exists("index.md"):
         pages.write("index.md", env.get_template("site/index.md.j2").render(**common))
 
@@ -357,15 +364,11 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
         ReportPage(page[:-3] + ".html", f"{THEME_DIR}/rolebook/{page[:-3]}.html",
                    " ".join(f"Security Audit Report: {headers[code]['name']}".split()))
         for code, page in href.items()])
-    # Each location's "Access on past dates" page, from the Git history, in the location's own folder: given
-    # to the report workers too (it is the main process's largest part, and a republish leaves them idle).
-    as_of = AsOfJob(env, pages, repo, data.history, data.today, common)
-    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes, as_of) as forked:
+    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes):
         # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
         clusters = _render_audit_indexes(env, pages, data, common, headers, href)
-        if not forked:
-            as_of.render()
-    kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()})
+    kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()}
+               | as_of_cache_names(repo))
     return [{"Audit": [
         {"Dashboard": "audit/index.md"},
         {"All locations": "audit/locations.md"},
@@ -488,15 +491,14 @@ class AsOfJob:
     history: History
     today: dt.date
     common: dict[str, Any]
+    kept: Artifacts  # the pages of the last build, by the digest of the history they show
 
     def render(self) -> None:
-        from rolebook.output.site.as_of_pages import write_as_of_pages
-        write_as_of_pages(self.env, self.pages, self.repo, self.history, self.today, self.common)
+        write_as_of_pages(self.env, self.pages, self.repo, self.history, self.today, self.common, self.kept)
 
 
-def _render_as_of() -> None:
-    assert _as_of_job is not None
-    _as_of_job.render()
+def _yielding() -> None:
+    os.nice(REPORT_NICENESS)
 
 
 def _render_share(codes: list[str]) -> None:
@@ -504,35 +506,65 @@ def _render_share(codes: list[str]) -> None:
     _job.render(codes)
 
 
+def _render_as_of() -> None:
+    assert _as_of_job is not None
+    _as_of_job.render()
+
+
+def _forking(locations: int) -> bool:
+    """Whether the build renders in forked workers: at district scale, where a CPU each pays."""
+    return (min(os.cpu_count() or 1, MAX_WORKERS) >= 2 and locations >= PARALLEL_FROM
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
 @contextmanager
-def _locations_rendered(job: LocationJob, codes: list[str], extra: AsOfJob | None = None) -> Iterator[bool]:
-    """Render the reports while the with-block runs; they are done when it ends. The block is told whether
-    `extra` was given to the workers too (else it is the block's to render).
+def _as_of_pages_made(job: AsOfJob) -> Iterator[None]:
+    """The as-of pages, made while the with-block runs (done when it ends). At district scale in a process
+    forked before the block, so it starts at once and holds only the loaded data, not the block's."""
+    if not _forking(len(job.repo.schools) + len(job.repo.offices)):
+        yield
+        job.render()
+        return
+    global _as_of_job
+    _as_of_job = job
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            made = pool.submit(_render_as_of)
+            yield
+            made.result()
+    finally:
+        _as_of_job = None
+
+
+@contextmanager
+def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
+    """Render the reports while the with-block runs; they are done when it ends.
 
     The reports are independent, so at district scale they are rendered by one forked worker per CPU
     (the loaded data is shared with the workers by fork, not copied) while this process goes on with
     the block; small builds render in-process, before the block."""
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or len(codes) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if not _forking(len(codes)):
         job.render(codes)
-        yield False
+        yield
         return
-    global _job, _as_of_job
-    _job, _as_of_job = job, extra
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    global _job
+    _job = job
     # Out of the collector's sight for good, as the loaded repository already is: otherwise each worker's
     # collections walk the accesses and findings, writing to (so copying) the pages they share.
     keep_loaded(len(job.data.accesses))
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            shares = [pool.submit(_render_share, codes[i::workers]) for i in range(workers)]
-            if extra is not None:  # after the reports' shares: whichever worker is done first takes it
-                shares.append(pool.submit(_render_as_of))
-            yield extra is not None
+        # The report workers yield to this process and to the as-of pages (one long task each, the
+        # build's critical path) and fill the time those leave; small shares, so none waits on another.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_yielding) as pool:
+            size = max(1, min(SHARE_SIZE, len(codes) // (workers * 4) or 1))
+            shares = [pool.submit(_render_share, codes[i:i + size]) for i in range(0, len(codes), size)]
+            yield
             for share in shares:
                 share.result()
     finally:
-        _job = _as_of_job = None
+        _job = None
 
 
 def _write_config(repo_root: Path, out_dir: Path, site_dir: Path, exists: Callable[[str], bool],
