@@ -364,8 +364,10 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
         ReportPage(page[:-3] + ".html", f"{THEME_DIR}/rolebook/{page[:-3]}.html",
                    " ".join(f"Security Audit Report: {headers[code]['name']}".split()))
         for code, page in href.items()])
-    with _locations_rendered(LocationJob(env, pages, data, common, headers, kept), codes):
-        # Meanwhile, the pages about every location: the person index alone takes seconds at district scale.
+    job = LocationJob(env, pages, data, common, headers, kept, href)
+    with _locations_rendered(job, codes):
+        # Meanwhile, the pages about every location (the person index, seconds at district scale, is the
+        # workers' first task).
         clusters = _render_audit_indexes(env, pages, data, common, headers, href)
     kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()}
                | as_of_cache_names(repo))
@@ -403,12 +405,16 @@ def _render_audit_indexes(env: Environment, pages: Pages, data: audit.AuditData,
         **common, page="audit/locations.md", clusters=clusters, offices=offices, href=href))
     pages.write("audit/index.md", env.get_template("site/audit/dashboard.md.j2").render(
         **common, page="audit/index.md", board=audit.dashboard(data, headers), href=href))
-    with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
-        people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
-        pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
     pages.write("audit/people.md", env.get_template("site/audit/people.md.j2").render(
         **common, page="audit/people.md"))
     return clusters
+
+
+def _render_people(pages: Pages, data: audit.AuditData, href: dict[str, str]) -> None:
+    """The person index's data (audit/people.json): everyone, with their access everywhere."""
+    with collector_paused():  # hundreds of thousands of lists that all live until written: no cycles to find
+        people = audit.people_index(data, {code: link("audit/people.md", page) for code, page in href.items()})
+        pages.write("audit/people.json", json.dumps(people, ensure_ascii=False, separators=(",", ":")))
 
 
 @dataclass
@@ -421,6 +427,10 @@ class LocationJob:
     common: dict[str, Any]
     headers: dict[str, dict[str, Any]]
     kept: Artifacts  # the tables and downloads of the last build, by the digest of what they show
+    href: dict[str, str]  # location code -> its report's page
+
+    def render_people(self) -> None:
+        _render_people(self.pages, self.data, self.href)
 
     def render(self, codes: list[str]) -> None:
         """Each location's report body (a theme file, placed in its page after MkDocs: report_pages.py)
@@ -506,6 +516,11 @@ def _render_share(codes: list[str]) -> None:
     _job.render(codes)
 
 
+def _render_people_share() -> None:
+    assert _job is not None
+    _job.render_people()
+
+
 def _render_as_of() -> None:
     assert _as_of_job is not None
     _as_of_job.render()
@@ -545,6 +560,7 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
     the block; small builds render in-process, before the block."""
     if not _forking(len(codes)):
         job.render(codes)
+        job.render_people()
         yield
         return
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
@@ -559,7 +575,8 @@ def _locations_rendered(job: LocationJob, codes: list[str]) -> Iterator[None]:
         # build's critical path) and fill the time those leave; small shares, so none waits on another.
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_yielding) as pool:
             size = max(1, min(SHARE_SIZE, len(codes) // (workers * 4) or 1))
-            shares = [pool.submit(_render_share, codes[i:i + size]) for i in range(0, len(codes), size)]
+            shares = [pool.submit(_render_people_share)]
+            shares += [pool.submit(_render_share, codes[i:i + size]) for i in range(0, len(codes), size)]
             yield
             for share in shares:
                 share.result()
