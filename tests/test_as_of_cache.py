@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from as_of_history import SCHOOL_200, build_history, dated_git
+from rolebook.facts.as_of_timeline import Timelines
 from rolebook.facts.history import read_history
 from rolebook.infra.result_cache import Artifacts
 from rolebook.loading import load_repository
@@ -158,3 +159,16 @@ def test_a_damaged_cache_entry_is_made_again(tmp_path: Path) -> None:
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2] + b"{not json" + data[len(data) // 2:])
     assert pages(root, TODAY, Artifacts(cache)) == first
+
+
+def test_the_walk_along_a_files_changes_finds_what_a_search_per_date_finds() -> None:
+    """`Timelines.blobs_at` (one walk, for the offices' files at every school's dates) against `blob_at`."""
+    chosen = random.Random(5)
+    for _ in range(300):
+        changes = sorted(chosen.sample(range(60), chosen.randint(0, 12)))
+        blobs = [None if chosen.random() < 0.2 else f"{chosen.getrandbits(160):040x}" for _ in changes]
+        timelines = Timelines({"f": (changes, blobs)})
+        positions = {chosen.randrange(70) for _ in range(chosen.randint(0, 20))}
+        expected = [blob for p in sorted(positions) if (blob := timelines.blob_at("f", p)) is not None]
+        assert list(timelines.blobs_at("f", positions)) == expected
+        assert list(timelines.blobs_at("other", positions)) == []

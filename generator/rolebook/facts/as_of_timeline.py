@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,23 @@ class Timelines:
         positions, blobs = found
         index = bisect.bisect_left(positions, position)  # the newest change at or before that commit
         return (index, blobs[index]) if index < len(positions) else (-1, None)
+
+    def blobs_at(self, file: str, positions: Iterable[int]) -> Iterator[str]:
+        """The file's blobs in force at each of `positions` (as `blob_at`, None left out), in one walk along
+        its changes rather than a search per position: the offices' files are wanted at every date of
+        every school."""
+        found = self.versions.get(file)
+        if found is None:
+            return
+        changes, blobs = found
+        index = 0
+        for position in sorted(positions):  # ascending, as the changes are
+            while index < len(changes) and changes[index] < position:
+                index += 1  # the first change at or after the position: bisect_left's answer
+            if index == len(changes):
+                return
+            if (blob := blobs[index]) is not None:
+                yield blob
 
 
 def read_timelines(root: Path, position_of: dict[str, int]) -> Timelines:

@@ -88,15 +88,18 @@ def by_group(record: GrantsRecord) -> dict[str, list[Entry]]:
     its location reaches that location; a cluster's, every school of the cluster; all schools', every
     school. The route's words are `Access.how`'s."""
     grouped: dict[str, list[Entry]] = {}
+    routes: dict[str | None, str] = {}  # a cluster (None: all schools) -> the route's words
     for index, grant in enumerate(record.model.grants):
         scope = grant.scope
         if scope == "location":
             grouped.setdefault(record.code, []).append((grant, "direct"))
             continue
         cluster = scope.cluster if isinstance(scope, ClusterScope) else None
-        route = Access(grant.employee, record.code, grant.roles[0], "cluster" if cluster else "all-schools",
-                       cluster, record, index)
-        grouped.setdefault(f"cluster {cluster}" if cluster else ALL_SCHOOLS, []).append((grant, route.how))
+        how = routes.get(cluster)
+        if how is None:
+            how = routes[cluster] = Access(grant.employee, record.code, grant.roles[0],
+                                           "cluster" if cluster else "all-schools", cluster, record, index).how
+        grouped.setdefault(f"cluster {cluster}" if cluster else ALL_SCHOOLS, []).append((grant, how))
     return grouped
 
 
@@ -236,9 +239,8 @@ class AsOfSite:
         self._read_codes.update(codes)
 
     def _want(self, wanted: dict[str, str], file: str, positions: Iterable[int]) -> None:
-        for position in positions:
-            if (blob := self.timelines.blob_at(file, position)) is not None:
-                wanted[blob] = file
+        for blob in self.timelines.blobs_at(file, positions):
+            wanted[blob] = file
 
     # ------------------------------------------------------------------ access at a commit
     def _record(self, file: str, blob: str | None, code: str) -> GrantsRecord | None:

@@ -10,7 +10,14 @@ each report in a copy of it (output/site/report_pages.py): at a thousand schools
 laying out every report was most of the build. Each report's tables and downloads are kept in
 build/internal/cache under the digest of everything they show (`LocationJob.render`), so the next build
 renders only the reports whose data changed; the result is byte for byte the build made from nothing.
+Each location's "Access on past dates" page is kept there too, under the digest of the history it shows
+(output/site/as_of_pages.py).
 Theme templates are never copied into the site, so a fragment only ever reaches readers inside its page.
+
+At district scale the work runs in forked processes (`_forking`), the loaded data shared by fork: the as-of
+pages in one process started as soon as the data and its history are read (the longest single task), the
+person index and the reports in a pool of one worker per CPU, in small shares, at a lower priority than
+the as-of pages and this process, which meanwhile checks the policy and writes the index pages.
 """
 
 from __future__ import annotations
