@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
-from conftest import git
+from conftest import git, run_cli
 from rolebook.output.site import generate_site, run_mkdocs
 from rolebook.output.site.exports import xlsx_bytes
 from rolebook.output.site.generate import CACHE_DIR
@@ -169,3 +172,27 @@ def test_the_workbook_reads_back_as_its_rows(tmp_path: Path) -> None:
         ["'=1+1", "Zoë", " padded "], ["'-2", "'@SUM(A1)", "a & b <c>"], ["Ng", None, "line\nbreak"]]
     assert sheet["A5"].font.b and not sheet["A6"].font.b and sheet["A1"].font.b
     assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=6) for cell in row if cell.value)
+
+
+def test_a_rebuild_leaves_no_old_folder_behind(tmp_path: Path) -> None:
+    """The last build's docs and site are moved aside and removed by threads while the new build runs."""
+    repo = make_site_repo(tmp_path / "repo")
+    out = repo / "build" / "internal"
+    for _ in range(2):
+        result = run_cli("build", "--internal", "--repo", str(repo), env={"NO_MKDOCS_2_WARNING": "1"})
+        assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".old")) == []
+    assert (out / "site" / "audit" / "schools" / "100.html").is_file()
+
+
+def test_the_command_waits_for_its_threads_before_it_exits(tmp_path: Path) -> None:
+    """The quick exit (`cli._leave`) still lets a removal thread finish, as interpreter shutdown would."""
+    done = tmp_path / "done"
+    script = ("import threading, time\n"
+              "from rolebook import cli\n"
+              f"threading.Thread(target=lambda: (time.sleep(0.5), open({str(done)!r}, 'w').close())).start()\n"
+              "cli._leave(0)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                            env={k: v for k, v in os.environ.items() if k != "ROLEBOOK_DEBUG"})
+    assert result.returncode == 0, result.stderr
+    assert done.is_file()

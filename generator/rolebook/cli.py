@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
 from typing import NoReturn
 
 import click
@@ -102,7 +103,8 @@ def _leave(code: object) -> NoReturn:
     A validation of a large district leaves millions of objects that normal interpreter shutdown frees
     one by one (a third of a second at 1,000 schools) for nothing: the operating system takes the
     memory back anyway. Files are written whole and closed by the commands (`fileio.write_atomic`,
-    `with` blocks), and nothing registers exit handlers, so the only thing left is to flush the output.
+    `with` blocks), and nothing registers exit handlers, so what is left is to wait for the threads that
+    remove an earlier build's folders (as shutdown would) and to flush the output.
     ROLEBOOK_DEBUG=1 keeps the usual shutdown.
     """
     if isinstance(code, str):  # sys.exit("message"): Python prints it and exits with 1
@@ -111,6 +113,9 @@ def _leave(code: object) -> NoReturn:
     status = code if isinstance(code, int) else (0 if code is None else 1)
     if os.environ.get("ROLEBOOK_DEBUG"):
         sys.exit(status)
+    for thread in threading.enumerate():  # what shutdown would wait for: removing a build's old folders
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -7,8 +7,10 @@ would pass. The output is kept and shown only when the build fails.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 
@@ -25,10 +27,28 @@ def run_mkdocs(config: Path, strict: bool = True) -> Path:
     args = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", str(config)]
     if strict:
         args.append("--strict")
+    site = site_dir_of(config)
+    _remove_aside(site)
     result = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise MkDocsFailed(config, (result.stdout + result.stderr).strip())
-    return site_dir_of(config)
+    return site
+
+
+def _remove_aside(site: Path) -> None:
+    """The last build's site out of MkDocs' way (what --clean would remove first), removed by a thread
+    while MkDocs builds the new one: at district scale, thousands of files and half a second of
+    unlinking. The process waits for the thread before it exits (cli._leave)."""
+    if not site.is_dir() or os.path.ismount(site):  # none yet, or a file system of its own
+        return
+    old = site.with_name(f"{site.name}.old")
+    shutil.rmtree(old, ignore_errors=True)  # an earlier build's, cut short
+    try:
+        site.rename(old)
+    except OSError:  # one that cannot be moved: MkDocs' --clean empties it
+        return
+    threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+                     name="rolebook-remove-old-site").start()
 
 
 def site_dir_of(config: Path) -> Path:
