@@ -471,7 +471,8 @@ class LocationJob:
             else:
                 table = report_template.render(
                     **common, page=page, header=header,
-                    rows=report.access_table(rows, RoleLinks(page), common["repo_url"], escaped),
+                    rows=report.access_rows(rows, RoleLinks(page), common["repo_url"], escaped,
+                                            bool(header["live_on"])),
                     counts=counts)
                 safe = neutralised([row.export() for row in rows])
                 csv_data = csv_bytes(audit.EXPORT_HEADER, safe)
