@@ -22,7 +22,8 @@ after the first pull request merge is not before Rolebook: its approvers stay "n
 what the auditor should see of a change that skipped review.
 
 The result is cached under build/.cache by HEAD's sha and the approval notes' sha (a new note is a new
-cache entry), so a second build of the same commit does not read Git again.
+cache entry), so a second build of the same commit does not read Git again, and a build after a merge
+reads only the commits the merge added (`read_history`).
 """
 
 from __future__ import annotations
@@ -142,32 +143,87 @@ class History:
 
 def read_history(root: Path, cache_dir: Path | None = None, paths: tuple[str, ...] = (ACCESS_DIR,)) -> History:
     """The history of `paths` at HEAD with the recorded approvals, from the cache when this HEAD and
-    these approval notes were read before. Empty outside Git."""
+    these approval notes were read before. Empty outside Git.
+
+    After a merge, the history cached for an earlier HEAD on the new HEAD's mainline is reused: only the
+    commits since are read from Git, and the notes are read again (one may have been added or changed
+    for any commit). The result is the one a full read gives (tests/test_history_cache.py)."""
     head, notes = object_ids(root, ["HEAD", NOTES_REF])
     if not head:
         return History()
     dirty = bool(git_text(root, "status", "--porcelain", "--", *DATA_DIRS))
-    name = f"history-{head}.json" if notes is None else f"history-{head}-notes-{notes}.json"
+    name = f"{CACHE_PREFIX}{head}.json" if notes is None else f"{CACHE_PREFIX}{head}-notes-{notes}.json"
     cache = cache_dir / name if cache_dir is not None else None
-    if cache is not None and cache.exists():
-        try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
-            if data.get("version") == CACHE_VERSION:
-                return History(head=head, dirty=dirty, commits=[Commit.from_cache(c) for c in data["commits"]])
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged cache is read again from Git
+    if cache is not None and (cached := _cached_commits(cache)) is not None:
+        return History(head=head, dirty=dirty, commits=cached)
+    earlier = _earlier_mainline(root, cache_dir, head) if cache_dir is not None else None
+    since = f"{earlier[0]}..HEAD" if earlier is not None else "HEAD"
     output, records = side_by_side(
         lambda: git_text(root, "log", "--first-parent", "--diff-merges=first-parent", "-p", "--unified=0",
-                         "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", "HEAD",
+                         "--no-color", "--no-ext-diff", "--no-renames", f"--format={LOG_FORMAT}", since,
                          "--", *paths) or "",
         lambda: read_approval_records(root) if notes is not None else {})
     commits = parse_log(output)
+    if earlier is not None:
+        commits += earlier[1]
     for commit in commits:
+        commit.approvals, commit.recorded_pr = (), None  # an earlier read's notes may have changed since
         if (record := records.get(commit.sha)) is not None:
             commit.attach(record)
     if cache is not None:
         write_atomic(cache, json.dumps({"version": CACHE_VERSION, "commits": [c.to_cache() for c in commits]}))
+        _prune(cache)
     return History(head=head, dirty=dirty, commits=commits)
+
+
+CACHE_PREFIX = "history-"
+KEPT_READS = 3  # cached reads kept in build/.cache: the newest, for the next build to continue from
+
+
+def _cached_commits(path: Path) -> list[Commit] | None:
+    """The commits of a cached read; None when there is none or it does not read (then Git is read)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") == CACHE_VERSION:
+            return [Commit.from_cache(c) for c in data["commits"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def _earlier_mainline(root: Path, cache_dir: Path, head: str) -> tuple[str, list[Commit]] | None:
+    """(an earlier HEAD, its cached commits) when that HEAD is on the current HEAD's mainline (first
+    parents): the history since it, plus its own, is HEAD's. The newest such read is taken."""
+    try:
+        reads = sorted(cache_dir.glob(f"{CACHE_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return None
+    for path in reads[:KEPT_READS]:
+        earlier = path.name[len(CACHE_PREFIX):].split("-", 1)[0].removesuffix(".json")
+        if len(earlier) != len(head):
+            continue
+        if earlier != head:  # (the same HEAD with other notes: nothing to read but the notes)
+            # The commits since, each with its parents, oldest last: the oldest's first parent must be it.
+            since = (git_text(root, "rev-list", "--first-parent", "--parents", f"{earlier}..{head}") or ""
+                     ).splitlines()
+            oldest = since[-1].split() if since else []
+            if len(oldest) < 2 or oldest[1] != earlier:
+                continue
+        commits = _cached_commits(path)
+        if commits is not None:
+            return earlier, commits
+    return None
+
+
+def _prune(kept: Path) -> None:
+    """Only the newest few reads stay: a district's history is megabytes, and each merge makes a read."""
+    try:
+        reads = sorted(kept.parent.glob(f"{CACHE_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in reads[KEPT_READS:]:
+            if old != kept:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def parse_log(output: str) -> list[Commit]:

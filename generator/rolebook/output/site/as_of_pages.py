@@ -74,6 +74,7 @@ class Snapshot:
 # A row's identity over dates: employee, roles (ids, ", "), how, status label, request, approved by,
 # approved on, expires, the grants file. A change in any of them starts a new row.
 Key = tuple[str, str, str, str, str, str, str, str, str]
+KEY_LENGTH = 9
 
 # What a version of a grants file gives one group of locations alike: (file, which version, group), the
 # group being a location code (its own grants), "cluster <id>" or ALL_SCHOOLS.
@@ -517,9 +518,13 @@ def _kept(parts: list[bytes] | None) -> _Kept | None:
         return None
     try:
         dates, spans = json.loads(parts[0])
-        return _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2])
+        kept = _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2])
     except (ValueError, TypeError):
         return None
+    if not all(len(key) == KEY_LENGTH and isinstance(first, int) and isinstance(last, int)
+               for key, first, last in kept.spans):
+        return None
+    return kept
 
 
 def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
