@@ -22,6 +22,7 @@ from rolebook.facts.as_of_timeline import Timelines
 from rolebook.facts.history import read_history
 from rolebook.infra.result_cache import Artifacts
 from rolebook.loading import load_repository
+from rolebook.output.site import as_of_pages
 from rolebook.output.site.as_of_pages import cache_names, write_as_of_pages
 from rolebook.output.site.generate import environment
 
@@ -180,3 +181,14 @@ def test_the_walk_along_a_files_changes_finds_what_a_search_per_date_finds() -> 
         expected = [blob for p in sorted(positions) if (blob := timelines.blob_at("f", p)) is not None]
         assert list(timelines.blobs_at("f", positions)) == expected
         assert list(timelines.blobs_at("other", positions)) == []
+
+
+def test_versions_read_file_by_file_equal_versions_read_all_at_once(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A republish names the few files it needs to Git; a build from nothing reads every grants file."""
+    root = build_history(tmp_path / "history")
+    for step in STEPS:
+        step(root)
+    by_name = pages(root, dt.date(2026, 7, 2), None)
+    monkeypatch.setattr(as_of_pages, "FEW_FILES", 0)
+    assert pages(root, dt.date(2026, 7, 2), None) == by_name

@@ -76,10 +76,14 @@ class Timelines:
                 yield blob
 
 
-def read_timelines(root: Path, position_of: dict[str, int]) -> Timelines:
-    """One pass of `git log` over every grants file; `position_of` maps mainline shas to positions."""
+def read_timelines(root: Path, position_of: dict[str, int], files: Iterable[str] | None = None) -> Timelines:
+    """One pass of `git log` over every grants file, or over just `files` (a walk through far fewer trees:
+    a tenth of the time for a few files of a district); `position_of` maps mainline shas to positions."""
+    paths = list(GRANTS_PATHSPECS) if files is None else [f":(literal){file}" for file in files]
+    if not paths:
+        return Timelines()
     output = git_text(root, "log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-renames",
-                      "--no-abbrev", "--relative", "--format=%x00%H", "HEAD", "--", *GRANTS_PATHSPECS) or ""
+                      "--no-abbrev", "--relative", "--format=%x00%H", "HEAD", "--", *paths) or ""
     timelines = Timelines()
     for chunk in output.split("\x00")[1:]:
         sha, _, raw = chunk.partition("\n")

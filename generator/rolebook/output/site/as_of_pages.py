@@ -75,6 +75,7 @@ class Snapshot:
 # approved on, expires, the grants file. A change in any of them starts a new row.
 Key = tuple[str, str, str, str, str, str, str, str, str]
 KEY_LENGTH = 9
+FEW_FILES = 200  # grants files: up to this many, their versions are read by naming them to Git
 
 # What a version of a grants file gives one group of locations alike: (file, which version, group), the
 # group being a location code (its own grants), "cluster <id>" or ALL_SCHOOLS.
@@ -159,21 +160,37 @@ class AsOfSite:
         self._labels: dict[tuple[Any, dt.date | None, dt.date], str] = {}
         self._worked: dict[str, Worked] = {}  # per grants file: a school's is dropped once its page is made
         self._read_codes: set[str] = set()
+        self._timelines = Timelines()
+        self._timeline_files: set[str] | None = set()  # the files whose versions are read; None: all of them
+        self._seeded = False
 
     # What only a page worked out anew needs: a build whose pages are all kept never reads them.
     @cached_property
     def approvals(self) -> Approvals:
         return Approvals(self.history, self.mainline)
 
-    @cached_property
+    @property
     def timelines(self) -> Timelines:
-        return read_timelines(self.repo.root, {c.sha: c.position for c in self.mainline})
+        """The versions of the grants files read so far (`read_versions` reads those its pages need)."""
+        return self._timelines
+
+    def _read_timelines(self, files: set[str]) -> None:
+        """The versions of `files` not read yet: of just those when they are few (a republish makes a
+        page or two anew), else of every grants file in the same one pass."""
+        if self._timeline_files is None:
+            return
+        missing = files - self._timeline_files
+        if not missing:
+            return
+        every = len(missing) > FEW_FILES
+        found = read_timelines(self.repo.root, {c.sha: c.position for c in self.mainline},
+                               None if every else sorted(missing))
+        self._timelines.versions.update(found.versions)
+        self._timeline_files = None if every else self._timeline_files | missing
 
     @cached_property
     def reader(self) -> GrantReader:
-        reader = GrantReader()
-        reader.seed(self.repo)
-        return reader
+        return GrantReader()
 
     def _of(self, file: str) -> Worked:
         found = self._worked.get(file)
@@ -224,6 +241,11 @@ class AsOfSite:
         codes = [code for code in codes if code not in self._read_codes]
         if not codes:
             return
+        schools = any(code in self.repo.schools for code in codes)
+        self._read_timelines({self.files[code] for code in codes} | (set(self.office_files) if schools else set()))
+        if len(codes) > FEW_FILES and not self._seeded:  # many pages: most past items are today's, parsed
+            self.reader.seed(self.repo)
+            self._seeded = True
         month_positions = {c.position for day in self.months if (c := self._known_commit(day)) is not None}
         wanted: dict[str, str] = {}
         school_positions = set(month_positions)
@@ -233,7 +255,7 @@ class AsOfSite:
             if code in self.repo.schools:
                 school_positions |= positions
             self._want(wanted, self.files[code], positions)
-        if any(code in self.repo.schools for code in codes):
+        if schools:
             for office_file in self.office_files:  # versions read by an earlier call are not read again
                 self._want(wanted, office_file, school_positions)
         self.reader.read(self.repo.root, wanted)
