@@ -44,3 +44,19 @@ def test_forked_reports_are_the_in_process_reports(tmp_path: Path, monkeypatch: 
     assert "theme/rolebook/audit/schools/100.html" in forked
     assert "docs/audit/schools/100/as-of.html" in forked  # written by a worker too, the same bytes
     assert forked == in_process
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods(),
+                    reason="the as-of pages only have a process of their own on a machine with fork and two cores")
+def test_a_failure_in_the_as_of_process_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The as-of pages' process is waited for: its error is the build's, not a hang or a site without them."""
+    repo = make_site_repo(tmp_path / "repo")
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the history could not be read")
+
+    monkeypatch.setattr(render, "write_as_of_pages", broken)
+    with pytest.raises(RuntimeError, match="the history could not be read"):
+        render.generate_site(repo, "internal", tmp_path / "forked", today=TODAY, built_at=BUILT_AT)
+    assert not (tmp_path / "forked" / "docs").exists()  # the staged pages never replace a site
