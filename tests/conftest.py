@@ -9,6 +9,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_cli
+
+
+def open_pull_request(number: int, entry: dict[str, Any]) -> dict[str, Any]:
+    """One item of GET /repos/{owner}/{repo}/pulls (as the workflows' `gh api .../pulls?state=open` lists it)
+    for a branch `rolebook review schedule` prepared: the fields the schedule reads and their neighbours."""
+    return {
+        "url": f"https://api.github.com/repos/district/access/pulls/{number}", "number": number, "state": "open",
+        "title": entry["title"], "user": {"login": "rolebook-automation[bot]", "type": "Bot"},
+        "body": Path(entry["body_file"]).read_text(),
+        "head": {"label": f"district:{entry['branch']}", "ref": entry["branch"], "sha": entry["commit"],
+                 "repo": {"full_name": "district/access"}},
+        "base": {"label": "district:main", "ref": "main", "sha": "0" * 40, "repo": {"full_name": "district/access"}},
+        "draft": False,
+    }

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import REPO_ROOT, git, git_init, make_mini_repo, run_cli, write_files
+from conftest import MINI_FILES, REPO_ROOT, git, git_init, make_mini_repo, open_pull_request, run_cli, write_files
 from rolebook import paths
 from rolebook.loading.records import is_review_file, review_school
 
@@ -23,20 +24,13 @@ SPEDOPS_REVIEW = "access/offices/SPEDOPS/reviews/2027-H1.yaml"
 SPEDOPS_BRANCH = "review/SPEDOPS-2027-H1"
 APP = "rolebook-reviews[bot]"
 # Olga Ops, SPED Operations' only approver, also holds a role in her own office's file.
-OLGA_AT_SPEDOPS = {
-    "access/offices/SPEDOPS/grants.yaml": """
-        location: SPEDOPS
-        grants:
-          - employee: "30000001"
-            roles: [sped-viewers]
-            granted: 2026-08-01
-            expires: 2027-07-31
-          - employee: "90000004"
-            roles: [sped-viewers]
-            granted: 2026-08-01
-            expires: 2027-07-31
-        """,
-}
+SPEDOPS_GRANTS = "access/offices/SPEDOPS/grants.yaml"
+OLGA_AT_SPEDOPS = {SPEDOPS_GRANTS: textwrap.dedent(MINI_FILES[SPEDOPS_GRANTS]).rstrip() + """
+  - employee: "90000004"
+    roles: [sped-viewers]
+    granted: 2026-08-01
+    expires: 2027-07-31
+"""}
 
 
 def test_office_review_paths_are_written_once_in_paths() -> None:
@@ -54,19 +48,6 @@ def schedule(root: Path, open_prs: list[dict[str, Any]]) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
-
-
-def pull_request(number: int, entry: dict[str, Any]) -> dict[str, Any]:
-    """One item of GET /repos/{owner}/{repo}/pulls, as the workflow's `gh api .../pulls?state=open` lists it."""
-    return {
-        "url": f"https://api.github.com/repos/district/access/pulls/{number}", "number": number, "state": "open",
-        "title": entry["title"], "user": {"login": "rolebook-automation[bot]", "type": "Bot"},
-        "body": Path(entry["body_file"]).read_text(),
-        "head": {"label": f"district:{entry['branch']}", "ref": entry["branch"], "sha": entry["commit"],
-                 "repo": {"full_name": "district/access"}},
-        "base": {"label": "district:main", "ref": "main", "sha": "0" * 40, "repo": {"full_name": "district/access"}},
-        "draft": False,
-    }
 
 
 def demo_copy(tmp_path: Path) -> Path:
@@ -107,7 +88,7 @@ def test_schedule_opens_the_demos_offices_too_and_never_twice(tmp_path: Path) ->
         assert len(listed["items"]) == len(grants)  # every grant of the office's file, whatever its scope
         assert f"<!-- rolebook:review {code} 2027-H1 -->" in Path(entry["body_file"]).read_text()
 
-    listing = [pull_request(number, entry) for number, entry in enumerate(first["opened"], start=100)]
+    listing = [open_pull_request(number, entry) for number, entry in enumerate(first["opened"], start=100)]
     second = schedule(root, listing)
     assert second["opened"] == []
     by_code = {s["school"]: s["pr"] for s in second["skipped"]}

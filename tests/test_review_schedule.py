@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import git, git_init, make_mini_repo, run_cli, write_files
+from conftest import git, git_init, make_mini_repo, open_pull_request, run_cli, write_files
 
 JANUARY = {"ROLEBOOK_TODAY": "2027-01-04"}
 THIRD_SCHOOL = {
@@ -35,19 +35,6 @@ def district(tmp_path: Path) -> Path:
     pine = oak.replace('"200"', '"300"').replace("Oak High School", "Pine Middle")
     write_files(root, {"access/district.yaml": text.replace(oak, f"{oak}\n{pine}"), **THIRD_SCHOOL})
     return git_init(root)
-
-
-def pull_request(number: int, entry: dict[str, Any]) -> dict[str, Any]:
-    """One item of GET /repos/{owner}/{repo}/pulls, with the fields the schedule reads and their neighbours."""
-    return {
-        "url": f"https://api.github.com/repos/district/access/pulls/{number}", "number": number, "state": "open",
-        "title": entry["title"], "user": {"login": "rolebook-automation[bot]", "type": "Bot"},
-        "body": Path(entry["body_file"]).read_text(),
-        "head": {"label": f"district:{entry['branch']}", "ref": entry["branch"], "sha": entry["commit"],
-                 "repo": {"full_name": "district/access"}},
-        "base": {"label": "district:main", "ref": "main", "sha": "0" * 40, "repo": {"full_name": "district/access"}},
-        "draft": False,
-    }
 
 
 def schedule(root: Path, open_prs: list[dict[str, Any]], *args: str,
@@ -74,7 +61,7 @@ def test_one_pull_request_per_school_and_none_twice(tmp_path: Path) -> None:
     assert listed["status"] == "open" and len(listed["items"]) == 4
     assert "<!-- rolebook:review 100 2027-H1 -->" in Path(maple["body_file"]).read_text()
 
-    opened = [pull_request(number, entry) for number, entry in enumerate(first["opened"], start=41)]
+    opened = [open_pull_request(number, entry) for number, entry in enumerate(first["opened"], start=41)]
     second = schedule(root, opened)
     assert second["opened"] == []
     assert [(s["school"], s["pr"]) for s in second["skipped"]] == [
@@ -89,7 +76,7 @@ def test_a_stopped_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     first = schedule(root, [], "--max", "2")
     assert [e["school"] for e in first["opened"]] == ["100", "200"] and first["left"] == 3  # 300 and two offices
     # The workflow opened only the first one before its time was up; the second's branch was pushed.
-    opened = [pull_request(7, first["opened"][0])]
+    opened = [open_pull_request(7, first["opened"][0])]
     resumed = schedule(root, opened, "--max", "2")
     assert [e["school"] for e in resumed["opened"]] == ["200", "300"]
     assert resumed["opened"][0]["commit"] == first["opened"][1]["commit"]  # the same commit: nothing new to push
