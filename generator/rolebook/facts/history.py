@@ -194,11 +194,7 @@ def _cached_commits(path: Path) -> list[Commit] | None:
 def _earlier_mainline(root: Path, cache_dir: Path, head: str) -> tuple[str, list[Commit]] | None:
     """(an earlier HEAD, its cached commits) when that HEAD is on the current HEAD's mainline (first
     parents): the history since it, plus its own, is HEAD's. The newest such read is taken."""
-    try:
-        reads = sorted(cache_dir.glob(f"{CACHE_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return None
-    for path in reads[:KEPT_READS]:
+    for path in _reads(cache_dir)[:KEPT_READS]:
         earlier = path.name[len(CACHE_PREFIX):].split("-", 1)[0].removesuffix(".json")
         if len(earlier) != len(head):
             continue
@@ -218,12 +214,19 @@ def _earlier_mainline(root: Path, cache_dir: Path, head: str) -> tuple[str, list
 def _prune(kept: Path) -> None:
     """Only the newest few reads stay: a district's history is megabytes, and each merge makes a read."""
     try:
-        reads = sorted(kept.parent.glob(f"{CACHE_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in reads[KEPT_READS:]:
+        for old in _reads(kept.parent)[KEPT_READS:]:
             if old != kept:
                 old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def _reads(cache_dir: Path) -> list[Path]:
+    """The cached reads of the history, newest first (none when the folder cannot be read)."""
+    try:
+        return sorted(cache_dir.glob(f"{CACHE_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
 
 
 def parse_log(output: str) -> list[Commit]:
