@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import random
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,8 +23,9 @@ import yaml_rs
 from conftest import TODAY, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.infra.gcpause import collector_off_for_command
 from rolebook.infra.git import GitFailed, list_tree, read_blobs, stream_blobs
+from rolebook.infra.result_cache import Artifacts
 from rolebook.loading import load_repository
-from rolebook.loading.fast.partial import ContentStore, StaffScan, _Unusable
+from rolebook.loading.fast.partial import KEPT_SCAN, ContentStore, PartialSession, StaffScan, _blob_id, _Unusable
 from rolebook.model.files import StaffMember
 from rolebook.policy.check import run_rules
 from rolebook.policy.pull_request import base_identities, pull_request_partial
@@ -246,3 +250,134 @@ def test_blobs_stream_as_git_reads_them_and_a_failure_says_so(tmp_path: Path) ->
 
     with pytest.raises(GitFailed, match="not a git repository"):
         list(stream_blobs(tmp_path, [ids["file0.txt"]]))
+
+
+# ------------------------------------------------------------------ the scan kept between runs
+def generated_staff(rng: random.Random) -> str:
+    """A staff file the scan may or may not read: usual records mixed with comments, blank lines, one-line
+    records, `employee:` further down, quoting, shared, odd and unreadable Git usernames, and numbers
+    listed twice."""
+    lines = [HEADER.rstrip("\n")]
+    for number in rng.sample(range(1, 400), rng.randint(1, 30)):
+        extra: dict[str, str] = {}
+        login = rng.choice([None, None, f"u{number}", "shared-one", '"Quoted-Two"', "'single'", "[a, list]",
+                            "bad_name!", '"x" # c'])
+        if login is not None:
+            extra["git_username"] = login
+        record = block_record(number, **extra)
+        shape = rng.random()
+        if shape < 0.08:
+            record = "  # a note\n" + record
+        elif shape < 0.14:
+            record = "\n" + record
+        elif shape < 0.2:
+            head, rest = record.split("\n", 1)
+            first, second, *others = rest.split("\n")
+            record = "\n".join([f"  - {first.strip()}", "    " + head.strip()[2:], second, *others])
+        elif shape < 0.24:
+            record = (f'  - {{employee: "{number:08d}", last_name: N, first_name: A, staff_type: classified, '
+                      "position: Clerk, hr_status: processed}\n")
+        elif shape < 0.27 and len(lines) > 1:
+            record = lines[-1] + "\n"  # the record before, again
+        lines.append(record.rstrip("\n"))
+    text = "\n".join(lines) + "\n"
+    return text.rstrip("\n") if rng.random() < 0.1 else text
+
+
+def scan_outcome(scan_of: Callable[[], StaffScan]) -> tuple[object, ...]:
+    """Everything a partial load takes from a scan: the numbering, the spans, the login claims (or that
+    they cannot be read) and the records read through it; or that the scan gives up."""
+    try:
+        scan = scan_of()
+    except _Unusable:
+        return ("unusable",)
+    try:
+        claims: object = scan.login_claims()
+    except _Unusable:
+        claims = "unusable"
+    try:
+        scan.load(set(list(scan.by_employee)[::2]) | {"99999999"})
+        members: object = sorted((e, m.model_dump_json() if m else None) for e, m in scan.members.items())
+    except _Unusable:
+        members = "unusable"
+    return scan.by_employee, scan.starts, scan.block_end, scan.item, claims, members
+
+
+def session_for(root: Path, text: str, kept: Artifacts) -> tuple[PartialSession, str]:
+    raw = text.encode()
+    key = _blob_id(raw, 40)
+    store = ContentStore(root)
+    store.contents[key] = raw
+    return PartialSession(root, store, kept), key
+
+
+def test_a_kept_scan_is_the_scan_on_generated_staff_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan kept under the blob id answers exactly as scanning again, broken files included; a file
+    the scan gives up on keeps nothing, and a kept scan is read without scanning."""
+    rng = random.Random(2026)
+    texts = [PLAIN, PLAIN.rstrip("\n"), PLAIN + block_record(12), HEADER + block_record(1, git_username="[x]")]
+    texts += [generated_staff(rng) for _ in range(300)]
+    seen: dict[str, int] = {}
+    scanning = StaffScan.scan
+    for number, text in enumerate(texts):
+        kept = Artifacts(tmp_path / f"kept{number}")
+        fresh = scan_outcome(partial(scanning, text))
+        session, key = session_for(tmp_path, text, kept)
+        assert scan_outcome(partial(session.staff_scan, key)) == fresh  # scanned, and kept
+        with monkeypatch.context() as patched:
+            patched.setattr(StaffScan, "scan", classmethod(lambda cls, text: pytest.fail("scanned again")))
+            if fresh == ("unusable",):
+                assert not (tmp_path / f"kept{number}" / KEPT_SCAN).exists()
+                continue
+            again, _ = session_for(tmp_path, text, kept)
+            assert scan_outcome(partial(again.staff_scan, key)) == fresh  # from what was kept
+        kind = "general" if fresh[1] is not None else "plain"
+        kind += "/no logins" if fresh[4] == "unusable" else ""
+        seen[kind] = seen.get(kind, 0) + 1
+    assert len(seen) == 4 and min(seen.values()) >= 5, seen  # the inputs reach every kind of answer
+
+
+def test_a_kept_scan_of_other_content_or_a_damaged_one_is_not_used(tmp_path: Path) -> None:
+    kept = Artifacts(tmp_path / "kept")
+    session, key = session_for(tmp_path, PLAIN, kept)
+    truth = scan_outcome(lambda: session.staff_scan(key))
+    other = PLAIN.replace("Name7\n", "Name77\n")
+    moved, moved_key = session_for(tmp_path, other, kept)
+    assert scan_outcome(lambda: moved.staff_scan(moved_key)) == scan_outcome(lambda: StaffScan.scan(other))
+    session, key = session_for(tmp_path, PLAIN, kept)
+    session.staff_scan(key)  # the kept scan is PLAIN's again
+    path = tmp_path / "kept" / KEPT_SCAN
+    whole = path.read_bytes()
+    swapped = whole.replace(b"00000003\n00000004", b"00000004\n00000003", 1)  # two numbers change places
+    assert swapped != whole
+    for broken in (swapped, whole[:-30], whole.replace(b'"length": ', b'"length": 1')):
+        path.write_bytes(broken)
+        fresh, key = session_for(tmp_path, PLAIN, kept)
+        assert scan_outcome(partial(fresh.staff_scan, key)) == truth
+
+
+def test_the_checks_keep_the_scan_out_of_git_and_answer_the_same(tmp_path: Path) -> None:
+    """`validate --base` and the gate keep the staff scan in .rolebook-cache/ (ignored by Git, which
+    still says the checkout is clean) and give the same answer from it."""
+    from rolebook.infra.result_cache import CACHE_DIR, KEPT_DIR
+
+    root = make_mini_repo(tmp_path / "repo")
+    as_block_layout(root)
+    git_init(root)
+    git(root, "checkout", "-q", "-b", "request")
+    write_files(root, {"access/schools/100/grants.yaml": (root / "access/schools/100/grants.yaml").read_text()
+                       + '  - employee: "20000003"\n    roles: [office-manager]\n    granted: 2026-11-20\n'
+                       "    expires: 2027-06-30\n"})
+    git(root, "commit", "-qam", "office manager at 100")
+    check = ["validate", "--base", "main", "--format", "json"]
+    gate = ["approvals", "--base", "main", "--head", "request", "--author", "someone", "--format", "json"]
+    first, first_gate = run_cli(*check, cwd=root), run_cli(*gate, cwd=root)
+    kept = root / CACHE_DIR / KEPT_DIR / KEPT_SCAN
+    assert kept.is_file() and git(root, "status", "--porcelain") == ""
+    second, second_gate = run_cli(*check, cwd=root), run_cli(*gate, cwd=root)
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    assert (second_gate.returncode, second_gate.stdout) == (first_gate.returncode, first_gate.stdout) \
+        and first_gate.returncode == 1
+    assert json.loads(second.stdout)["access_diff"][0]["employee"] == "20000003"
+    full = run_cli(*check, "--full", cwd=root)
+    assert json.loads(full.stdout)["access_diff"] == json.loads(second.stdout)["access_diff"]

@@ -27,6 +27,7 @@ from rolebook.paths import CODEOWNERS_PATH, DATA_DIRS
 CACHE_DIR = ".rolebook-cache"
 FORMAT = 1
 VERDICT_FILE = "verdicts-{stamp}.json"
+KEPT_DIR = "kept"  # `Verdicts.kept`: other facts of a file's content, beside the verdicts
 LOADER_CODE = ("loading", "model", "paths.py", "infra/fileio.py")
 # Every file a rule reads besides the data folders: the key covers these too (the rest of the key is the
 # code, today's date and the command's options).
@@ -89,11 +90,21 @@ def store(root: Path, key: str | None, value: Any) -> None:
     try:
         for old in folder.glob("validate-*.json"):
             old.unlink(missing_ok=True)
-        if not (folder / ".gitignore").exists():
-            write_atomic(folder / ".gitignore", "*\n")
+        _ignore_in_git(folder)
         write_atomic(folder / f"validate-{key}.json", json.dumps(value))
     except OSError:
         pass  # a read-only checkout: no cache, same answer
+
+
+def _ignore_in_git(folder: Path) -> None:
+    """`.rolebook-cache/` ignores itself, subfolders included: nothing in it shows in `git status`."""
+    if not (folder / ".gitignore").exists():
+        write_atomic(folder / ".gitignore", "*\n")
+
+
+def loader_stamp() -> str:
+    """The loader's code (`LOADER_CODE`): what else a fact read from a file's content depends on."""
+    return _code_stamp(*LOADER_CODE)
 
 
 @functools.cache  # the code does not change while a process runs
@@ -157,7 +168,7 @@ class Verdicts:
         if committed is None or committed.strip():
             return cls(None, {})
         # A verdict is the loader's: only its code (and the models, the paths) makes a verdict stale.
-        path = folder / VERDICT_FILE.format(stamp=_code_stamp(*LOADER_CODE)[:20])
+        path = folder / VERDICT_FILE.format(stamp=loader_stamp()[:20])
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -182,6 +193,11 @@ class Verdicts:
             self.entries[key] = value
             self.changed = True
 
+    def kept(self) -> Artifacts:
+        """Other facts the loader finds in a file's content, kept beside the verdicts with the same trust:
+        under the blob id and the loader's code (the caller's digest), never when the folder is committed."""
+        return _Ignored(None if self.path is None else self.path.parent / KEPT_DIR)
+
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
@@ -189,8 +205,7 @@ class Verdicts:
             for old in self.path.parent.glob(VERDICT_FILE.format(stamp="*")):
                 if old != self.path:
                     old.unlink(missing_ok=True)
-            if not (self.path.parent / ".gitignore").exists():
-                write_atomic(self.path.parent / ".gitignore", "*\n")
+            _ignore_in_git(self.path.parent)
             write_atomic(self.path, json.dumps(self.entries))
             self.changed = False
         except OSError:
@@ -276,3 +291,17 @@ class Artifacts:
         for path in self.folder.iterdir():
             if path.name not in used:
                 path.unlink(missing_ok=True)
+
+
+class _Ignored(Artifacts):
+    """Artifacts in a subfolder of `.rolebook-cache/`, which is kept out of Git before anything is written."""
+
+    def put(self, name: str, digest: str, parts: list[bytes]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_in_git(self.folder.parent)
+        except OSError:
+            return  # a read-only checkout: no cache, same answer
+        super().put(name, digest, parts)

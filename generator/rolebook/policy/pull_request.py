@@ -433,7 +433,8 @@ def pull_request_partial(root: Path, ref: str, today: dt.date,
         if (root / path).is_file():
             head_files[path] = WORKTREE + path
     store.prefetch([*_needed(base_files, scope).values(), *_needed(head_files, scope).values()])
-    session = PartialSession(root, store)
+    known = _open_verdicts(root)
+    session = PartialSession(root, store, known.kept())
     schools = set(scope)
     head_github = (root / GITHUB_DIR).is_dir()
 
@@ -451,7 +452,7 @@ def pull_request_partial(root: Path, ref: str, today: dt.date,
     # The files not read: the staff file read record by record, and the other schools' grants files.
     unread = sorted(p for p in base_files if (code := _school_grants_code(p)) is not None and code not in schools)
     asked = [*unread, *([STAFF_FILE] if STAFF_FILE in base_files else [])]
-    verdicts = _verdicts_of(_open_verdicts(root), store, base_files, asked, head.district)
+    verdicts = _verdicts_of(known, store, base_files, asked, head.district)
     if verdicts.get(STAFF_FILE):
         return None  # a broken staff file: the full load leaves it out, the partial load cannot
     broken = {path for path, errors in verdicts.items() if errors}
@@ -569,14 +570,14 @@ def _partial_revisions(root: Path, found: GitRevisions) -> tuple[Repository, Rep
     needed = {path: key for files in found.listings.values() for path, key in _needed(files, schools).items()}
     store.adopt_worktree(needed)  # the files the working tree holds unchanged (the staff file...)
     store.prefetch(list(needed.values()))
-    session = PartialSession(root, store)
+    verdicts = _open_verdicts(root)
+    session = PartialSession(root, store, verdicts.kept())
     loaded = {sha: session.load(files, schools) for sha, files in found.listings.items()}
     base, start, head = loaded[found.base_sha], loaded[found.merge_base_sha], loaded[found.head_sha]
     if base is None or start is None or head is None:
         return None
     if wide_grant_changed(start, head, schools) or wide_grant_changed(base, head, schools):
         return None  # a cluster or all-schools grant reaches schools the partial load did not read
-    verdicts = _open_verdicts(root)
     for files in {files[STAFF_FILE]: files for files in found.listings.values() if STAFF_FILE in files}.values():
         if _verdicts_of(verdicts, store, files, [STAFF_FILE], head.district)[STAFF_FILE]:
             return None  # read record by record, it must load whole: else the full path says why
