@@ -8,27 +8,39 @@ the constructs we refuse (tags, anchors and aliases, YAML 1.1 booleans); only th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import yaml
 import yaml_rs
 
 from rolebook.loading.errors import LoadError
 
+if TYPE_CHECKING:
+    import yaml
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
-try:  # The C loader is much faster at composing; the pure-Python one gives the same marks.
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+
+@functools.cache
+def _pyyaml() -> tuple[ModuleType, type]:
+    """PyYAML and its loader, imported on first use: only a position on the slow path or a suspicion to
+    confirm needs it, and the import is about a hundredth of a second of every command's start."""
+    import yaml
+
+    # The C loader is much faster at composing; the pure-Python one gives the same marks.
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Characters that can only start a tag (!), anchor (&) or alias (*) outside quotes, and the plain
 # scalars YAML 1.1 reads as booleans. A hit is only a suspicion: the tokenizer confirms it.
-_SUSPECT_MARK = re.compile(rb"(?:^|[\s\[{,:-])[!&*]", re.MULTILINE)
+# An anchor or alias has a name: `&` or `*` followed by a space, a flow indicator or the end is never
+# one (the tokenizer reads it as text, "Health & Human Services", or stops at a syntax error that the
+# parser reports), so it is no suspicion; a tag may be the bare `!`.
+_SUSPECT_MARK = re.compile(rb"(?:^|[\s\[{,:-])(?:!|[&*][^\s,\[\]{}])", re.MULTILINE)
 # A YAML 1.1 boolean in a value: after an indicator (`:`, `-`, a flow bracket or comma, `?`) or alone at the
 # start of a line (a value on the line below its key, a flow list over several lines), and ending the value
 # (end of line or file, a comment, a flow comma or bracket; a CR may end the line in CRLF files).
@@ -98,9 +110,10 @@ class ParsedFile:
     # ------------------------------------------------------------------ positions
     def root(self) -> yaml.Node | None:
         if self._root is None:
+            pyyaml, loader = _pyyaml()
             try:
-                self._root = yaml.compose(self.text, Loader=_Loader)
-            except yaml.YAMLError:
+                self._root = pyyaml.compose(self.text, Loader=loader)
+            except pyyaml.YAMLError:
                 return None
         return self._root
 
@@ -122,16 +135,17 @@ class ParsedFile:
         node = self.root()
         if node is None:
             return (1, 1)
+        pyyaml, _ = _pyyaml()
         best = node.start_mark
         for step in path:
-            if isinstance(node, yaml.MappingNode):
+            if isinstance(node, pyyaml.MappingNode):
                 for key, value in node.value:
                     if key.value == step:
                         best, node = key.start_mark, value
                         break
                 else:
                     break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            elif isinstance(node, pyyaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
                 node = node.value[step]
                 best = node.start_mark
             else:
@@ -188,6 +202,12 @@ def parse_bytes(raw: bytes, path: Path, display: str, *, max_bytes: int = MAX_FI
         parsed.data = yaml_rs.loads(parsed.text, parse_datetime=False)
     except yaml_rs.YAMLDecodeError as exc:
         parsed.errors.append(_decode_error(parsed, str(exc)))
+    except TypeError:  # a mapping as a key (`? {a: b}`): yaml-rs cannot hash it
+        line, column = _complex_key(parsed)
+        parsed.errors.append(LoadError(
+            display, line, column, "a list or mapping is used as a key",
+            "keys are plain names (`key: value`); a line starting with `? ` begins a key, so remove the `?`",
+        ))
     except (RecursionError, MemoryError, ValueError) as exc:
         parsed.errors.append(LoadError(display, 1, 1, f"YAML cannot be read safely: {exc}"))
     return parsed
@@ -230,29 +250,30 @@ def _refused_constructs(parsed: ParsedFile) -> list[LoadError]:
     """Tags, anchors, aliases and YAML 1.1 booleans, confirmed by PyYAML's tokenizer (no construction)."""
     errors: list[LoadError] = []
     display = parsed.display
+    pyyaml, loader = _pyyaml()
     try:
-        tokens = list(yaml.scan(parsed.text, Loader=_Loader))
-    except yaml.YAMLError:
+        tokens = list(pyyaml.scan(parsed.text, Loader=loader))
+    except pyyaml.YAMLError:
         return []  # a syntax error: let the parser report it with its own position
     previous: yaml.Token | None = None
     for token in tokens:
         line, column = token.start_mark.line + 1, token.start_mark.column + 1
-        if isinstance(token, yaml.TagToken):
+        if isinstance(token, pyyaml.TagToken):
             errors.append(LoadError(
                 display, line, column, "YAML tags (!something) are not allowed in access data",
                 "remove the tag; write plain values, quoting text if needed",
             ))
-        elif isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+        elif isinstance(token, (pyyaml.AnchorToken, pyyaml.AliasToken)):
             errors.append(LoadError(
                 display, line, column, "YAML anchors and aliases (&name, *name) are not allowed",
                 "write each value out in full; aliases can hide what a grant really says",
             ))
         elif (
-            isinstance(token, yaml.ScalarToken)
+            isinstance(token, pyyaml.ScalarToken)
             and token.plain
             and token.value.lower() in YAML11_BOOLEANS
-            and isinstance(previous, (yaml.ValueToken, yaml.BlockEntryToken, yaml.FlowEntryToken,
-                                   yaml.FlowSequenceStartToken))
+            and isinstance(previous, (pyyaml.ValueToken, pyyaml.BlockEntryToken, pyyaml.FlowEntryToken,
+                                   pyyaml.FlowSequenceStartToken))
         ):
             errors.append(LoadError(
                 display, line, column,
@@ -285,19 +306,37 @@ def _decode_error(parsed: ParsedFile, message: str) -> LoadError:
     )
 
 
+def _complex_key(parsed: ParsedFile) -> tuple[int, int]:
+    """Where the first key that is a list or mapping starts (1, 1 when PyYAML cannot compose the file)."""
+    root = parsed.root()
+    pyyaml, _ = _pyyaml()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, pyyaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, pyyaml.ScalarNode):
+                    return (key.start_mark.line + 1, key.start_mark.column + 1)
+                stack.append(value)
+        elif isinstance(node, pyyaml.SequenceNode):
+            stack.extend(node.value)
+    return (1, 1)
+
+
 def _find_duplicate_key(parsed: ParsedFile, key: str) -> tuple[int, int]:
     root = parsed.root()
+    pyyaml, _ = _pyyaml()
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, pyyaml.MappingNode):
             seen: set[str] = set()
             for k, v in node.value:
                 if k.value == key and k.value in seen:
                     return (k.start_mark.line + 1, k.start_mark.column + 1)
                 seen.add(k.value)
                 stack.append(v)
-        elif isinstance(node, yaml.SequenceNode):
+        elif isinstance(node, pyyaml.SequenceNode):
             stack.extend(node.value)
     return (1, 1)
 
