@@ -1,5 +1,5 @@
 """axe-core with every rule on (best practices included) on the internal site as its readers see it behind
-real nginx: a school's report, the dashboard and the refusal page, with the search closed and with its
+real nginx: a school's report, the dashboard, the refusal page and a reader's list of their pages, with the search closed and with its
 results open. No serious or critical violation."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ PAGES = {  # page -> who reads it (the refusal page: a principal asking for anot
     "dashboard": ("/audit/index.html", email(AUDITOR), 200),
     "refusal": ("/audit/schools/200.html", email(PRINCIPAL_A), 403),
     "refusal, not signed in": ("/audit/index.html", None, 403),
+    "your audit pages": ("/my-reports/", email(PRINCIPAL_A), 200),
 }
 
 

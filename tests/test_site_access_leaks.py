@@ -33,7 +33,7 @@ pytestmark = [needs_nginx]
 
 PRINCIPAL_A = "10000001"
 SHARED_FILES = ["/search/search_index.json", "/sitemap.xml", "/sitemap.xml.gz", "/404.html",
-                "/audit/people.json", "/audit/index.html", "/audit/locations.html"]
+                "/audit/people.json", "/audit/index.html", "/audit/locations.html", "/my-reports/"]
 
 
 class Links(HTMLParser):
@@ -85,7 +85,7 @@ def crawl(url: str, identity: str) -> dict[str, bytes]:
         if status != 200:
             continue
         fetched[path] = body
-        if path.endswith(".html"):
+        if path.endswith((".html", "/")):
             parser = Links()
             parser.feed(body.decode("utf-8", "replace"))
             for link in parser.found:
@@ -122,7 +122,7 @@ def test_principal_fetches_nothing_of_other_schools(served: tuple[str, Path]) ->
              for e in elsewhere}
     fetched = crawl(url, email(PRINCIPAL_A))
     assert "/audit/schools/100.html" in fetched and "/search/search_index.json" in fetched
-    assert "/audit/schools/security-audit-100.csv" in fetched
+    assert "/audit/schools/security-audit-100.csv" in fetched and "/my-reports/" in fetched
     assert "/audit/people.json" not in fetched and "/audit/schools/200.html" not in fetched
     for path, text in pieces(fetched):
         suspects = {e for e in elsewhere if not (path.startswith("/rules/") and e in documented)}

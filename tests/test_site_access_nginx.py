@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ CSV_B = "/audit/schools/security-audit-200.csv"
 DISTRICT_WIDE = ["/audit/index.html", "/audit/people.html", "/audit/people.json", "/audit/locations.html",
                  "/audit/districts/ld-test.html"]
 OFFICE = "/audit/offices/SPEDOPS.html"
+MY_REPORTS = "/my-reports/"
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +195,61 @@ def test_suspended_principal_loses_access_at_the_next_build(tmp_path: Path, serv
     with running_nginx(build_internal(root, port), port, tmp_path / "after") as url:
         assert fetch(url + REPORT_A, email(PRINCIPAL_A))[0] == 403
         assert fetch(url + REPORT_A, email(OFFICE_MANAGER_A))[0] == 200
+        assert REPORT_A not in listed(fetch(url + MY_REPORTS, email(PRINCIPAL_A))[1])  # nor is it listed
+
+
+def listed(body: bytes) -> list[str]:
+    """The links of a list page's main part, in order."""
+    main = body.decode("utf-8").split("<main>", 1)[1].split("</main>", 1)[0]
+    return re.findall(r'<a href="([^"]+)"', main)
+
+
+def test_each_reader_finds_the_pages_they_may_read_at_my_reports(url: str) -> None:
+    """/my-reports/ lists exactly what the signed-in reader may fetch, and every link there opens."""
+    as_of_a = "/audit/schools/100/as-of.html"
+    status, body = fetch(url + MY_REPORTS, email(PRINCIPAL_A))
+    assert status == 200 and email(PRINCIPAL_A).encode() in body
+    mine = listed(body)
+    assert [link for link in mine if link.startswith("/audit/")] == [REPORT_A, CSV_A, XLSX_A, as_of_a]
+    for link in mine:
+        assert fetch(url + link, email(PRINCIPAL_A))[0] == 200, link
+    assert listed(fetch(url + MY_REPORTS, email(OFFICE_MANAGER_A))[1]) == mine  # one list for one school
+    other = listed(fetch(url + MY_REPORTS, email(PRINCIPAL_B))[1])
+    assert REPORT_B in other and REPORT_A not in other
+    district = listed(fetch(url + MY_REPORTS, email(LOCAL_DISTRICT))[1])
+    assert {REPORT_A, REPORT_B} <= set(district) and OFFICE not in district
+    assert OFFICE in listed(fetch(url + MY_REPORTS, email(SPED_OPERATIONS))[1])
+    status, body = fetch(url + MY_REPORTS, email(TEACHER_A))
+    assert status == 200 and b"None of the audit pages is yours" in body
+    assert not [link for link in listed(body) if link.startswith("/audit/")]
+    status, body = fetch(url + MY_REPORTS, email(AUDITOR))
+    assert status == 200 and listed(body)[0] == "/audit/index.html"
+    assert fetch(url + MY_REPORTS, None)[0] == 403
+
+
+def test_the_lists_are_reached_only_through_my_reports(served: tuple[str, Path]) -> None:
+    """A list asked for by its file name is not found, whoever asks: nobody reads another's list."""
+    url, root = served
+    lists = sorted((root / "build/internal/site/_rolebook/reports").glob("*.html"))
+    assert len(lists) >= 5  # the schools', the office's, the local district's, everything, nothing
+    for page in lists:
+        for identity in (AUDITOR, PRINCIPAL_A):
+            assert fetch(f"{url}/_rolebook/reports/{page.name}", email(identity))[0] == 404, page.name
+    assert b'href="/my-reports/"' in fetch(url + "/index.html", email(TEACHER_A))[1]  # every page's menu links it
+    refused = fetch(url + REPORT_B, email(PRINCIPAL_A))[1]
+    assert b'href="/my-reports/"' in refused  # and so does the refusal
+
+
+def test_the_list_escapes_the_names_it_shows(tmp_path: Path, served: tuple[str, Path]) -> None:
+    root = copy_repo(served[1], tmp_path / "repo")
+    district = root / "access/district.yaml"
+    text = district.read_text(encoding="utf-8")
+    assert "name: Maple Elementary," in text
+    district.write_text(text.replace("name: Maple Elementary,", 'name: "<i>Maple</i> & Co",'), encoding="utf-8")
+    port = free_port()
+    with running_nginx(build_internal(root, port), port, tmp_path / "nginx") as url:
+        body = fetch(url + MY_REPORTS, email(PRINCIPAL_A))[1]
+    assert b"<i>Maple" not in body and b"&lt;i&gt;Maple&lt;/i&gt; &amp; Co (100)" in body
 
 
 def test_build_writes_the_listen_address_and_root(served: tuple[str, Path]) -> None:

@@ -2,12 +2,17 @@
 
 `rolebook build --internal` writes build/internal/readers.json while it renders (who reads which
 location, from rolebook.facts.readers), then, once MkDocs has built the site, this module walks the built
-audit/ folder and writes build/internal/nginx/rolebook-internal.conf and the refusal page.
+audit/ folder and writes build/internal/nginx/rolebook-internal.conf, the refusal page and each reader's
+list of the pages they may read ("Your audit pages", at /my-reports/).
 
 Three `map`s, not an `if` per school, so nginx looks a request up in hashes at any district size:
 the identity header -> a reader, the URI -> a scope (a location's code, "district" for any other audit
 file, "site" for the role guide), and "reader|scope" -> allowed. A file under audit/ that is not
 recognised as one location's is district-wide: unknown files fail closed, to the auditors only.
+
+The lists are files written after MkDocs, so no search index or sitemap names them; one per set of
+locations read (a school's principal and office manager share one), reached only through /my-reports/,
+where nginx picks the signed-in reader's (a fourth map). Asked for directly, they are not found.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import gzip
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rolebook.facts.readers import Readership, Unreachable
 from rolebook.output.templates import html_environment, markdown_environment
@@ -27,6 +34,11 @@ READERS_FILE = "readers.json"
 NGINX_DIR = "nginx"
 CONF_FILE = "rolebook-internal.conf"
 REFUSAL_PAGE = "_rolebook/refused.html"
+REPORTS_PAGE = "my-reports/"  # each reader's list of what they may read, chosen by nginx
+REPORTS_DIR = "_rolebook/reports"  # the lists, one file per set of locations; internal to nginx
+EVERYTHING_LIST, NOTHING_LIST = "all", "none"  # the lists of those who read every page, and of the others
+# A location's files its list links, by how their name ends, in this order.
+LISTED_FILES = ((".csv", "CSV"), (".xlsx", "XLSX"), ("/as-of.html", "access on past dates"))
 DEFAULT_LISTEN = "127.0.0.1:8080"
 EXPORT_PREFIX = "security-audit-"
 _LISTEN = re.compile(r"^(?:unix:/[A-Za-z0-9._/-]+|(?:\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}|[0-9]{1,5})$")
@@ -48,11 +60,14 @@ class SiteAccessSettings:
     report_roles: str  # "Office Manager, Principal and Scheduling Administrator"
 
 
-def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSettings) -> Path:
-    """The build's readership, beside its generated config (never inside the published site)."""
+def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSettings,
+                  names: dict[str, str]) -> Path:
+    """The build's readership, beside its generated config (never inside the published site), with the
+    names of the locations (`names`: code -> name) for the readers' lists."""
     path = out_dir / READERS_FILE
     data = {**readership.to_json(), "identity_header": settings.identity_header, "contact": settings.contact,
-            "site_name": settings.site_name, "report_roles": settings.report_roles}
+            "site_name": settings.site_name, "report_roles": settings.report_roles,
+            "names": {code: names[code] for code in sorted(readership.locations) if code in names}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
@@ -133,10 +148,13 @@ def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN
     grants = [(reader_of[identity], code) for code, identities in locations.items() for identity in identities
               if not reader_of[identity].startswith("a")]
     scopes = location_files(site_dir, frozenset(locations))
-    entries = len(reader_of) + len(scopes) + len(grants)
+    lists = write_reader_lists(site_dir, data, scopes, grants, variable)
+    entries = len(reader_of) + len(scopes) + len(grants) + len(lists)
     conf = markdown_environment().get_template("site/nginx/rolebook-internal.conf.j2").render(
         header=data["identity_header"], header_variable=variable, identities=sorted(reader_of.items()),
         scopes=scopes, grants=sorted(grants), listen=listen, root=root, refusal_page=REFUSAL_PAGE,
+        reports_page=REPORTS_PAGE, reports_dir=REPORTS_DIR, lists=sorted(lists.items()),
+        everything_list=EVERYTHING_LIST, nothing_list=NOTHING_LIST,
         readers=len(reader_of), locations=len(locations), files=len(scopes),
         hash_max_size=max(65536, 1 << (16 * entries).bit_length()))
     path = out_dir / NGINX_DIR / CONF_FILE
@@ -146,11 +164,61 @@ def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN
     prune_sitemap(site_dir)
     refusal = html_environment().get_template("site/nginx/refused.html.j2").render(
         site_name=data["site_name"], contact=data["contact"], report_roles=data["report_roles"],
-        header_variable=variable)
+        header_variable=variable, reports_page=REPORTS_PAGE)
     page = site_dir / REFUSAL_PAGE
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(refusal, encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class ListedLocation:
+    code: str
+    name: str
+    report: str  # its Security Audit Report's URI
+    files: tuple[tuple[str, str], ...]  # (label, URI) of its downloads and as-of page
+
+
+def write_reader_lists(site_dir: Path, data: dict[str, Any], scopes: list[tuple[str, str]],
+                       grants: list[tuple[str, str]], header_variable: str) -> dict[str, str]:
+    """Write each reader's list of the pages they may read; return {reader: list name} for nginx.
+
+    One list per set of locations, named in the order of the sets (l1, l2...), so that a build writes
+    the same files from the same data; plus one for those who read everything and one for the others."""
+    by_code: dict[str, list[str]] = {}
+    for uri, code in scopes:
+        by_code.setdefault(code, []).append(uri)
+    names: dict[str, str] = data.get("names", {})
+    places = {code: place for code in by_code if (place := _listed(code, names.get(code, code), by_code[code]))}
+    read: dict[str, set[str]] = {}
+    for reader, code in grants:
+        codes = read.setdefault(reader, set())
+        if code in places:
+            codes.add(code)
+    sets = sorted({tuple(sorted(codes)) for codes in read.values() if codes})
+    list_of = {codes: f"l{n}" for n, codes in enumerate(sets, 1)}
+    folder = site_dir / REPORTS_DIR
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    template = html_environment().get_template("site/nginx/reports.html.j2")
+    common = {"site_name": data["site_name"], "contact": data["contact"], "report_roles": data["report_roles"],
+              "header_variable": header_variable}
+    for chosen, name in [*list_of.items(), ((), NOTHING_LIST)]:
+        listed = sorted((places[code] for code in chosen), key=lambda p: (p.report.split("/")[2], p.name, p.code))
+        (folder / f"{name}.html").write_text(template.render(**common, places=listed, everything=False),
+                                             encoding="utf-8")
+    (folder / f"{EVERYTHING_LIST}.html").write_text(template.render(**common, places=[], everything=True),
+                                                    encoding="utf-8")
+    return {reader: list_of[tuple(sorted(codes))] if codes else NOTHING_LIST for reader, codes in read.items()}
+
+
+def _listed(code: str, name: str, uris: list[str]) -> ListedLocation | None:
+    """A location's entry in a list: its report and what else it has, or None when it has no report."""
+    report = next((uri for uri in uris if uri.endswith(f"/{code}.html")), None)
+    if report is None:
+        return None
+    files = tuple((label, uri) for ending, label in LISTED_FILES for uri in sorted(uris) if uri.endswith(ending))
+    return ListedLocation(code, name, report, files)
 
 
 def prune_sitemap(site_dir: Path) -> None:

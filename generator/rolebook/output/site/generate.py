@@ -51,7 +51,7 @@ from rolebook.infra.gcpause import collector_paused, keep_loaded
 from rolebook.infra.result_cache import Artifacts, package_stamp
 from rolebook.loading import Repository, load_catalog, load_repository
 from rolebook.output.site import audit, guide, report
-from rolebook.output.site.access_map import SiteAccessSettings, write_readers
+from rolebook.output.site.access_map import REPORTS_PAGE, SiteAccessSettings, write_readers
 from rolebook.output.site.as_of_pages import cache_names as as_of_cache_names
 from rolebook.output.site.as_of_pages import write_as_of_pages
 from rolebook.output.site.exports import SheetPart, csv_bytes, neutralised, sheet_part, xlsx_from_sheet
@@ -247,7 +247,9 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             data = audit.collect(repo, today, built_at, history)
             write_readers(out_dir, readers(repo, data.accesses, today), SiteAccessSettings(
                 identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
-                site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)))
+                site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)),
+                {**{code: school.name for code, school in repo.schools.items()},
+                 **{code: office.name for code, office in repo.offices.items()}})
             progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
             nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label}, kept)
     if not pages.exists("index.md"):
@@ -379,6 +381,7 @@ def _render_audit(env: Environment, pages: Pages, data: audit.AuditData, common:
     kept.prune({f"{posixpath.basename(posixpath.dirname(page))}-{code}" for code, page in href.items()}
                | as_of_cache_names(repo))
     return [{"Audit": [
+        {"Your audit pages": "/" + REPORTS_PAGE},  # served by nginx from the access map, not by MkDocs
         {"Dashboard": "audit/index.md"},
         {"All locations": "audit/locations.md"},
         {"Find a person": "audit/people.md"},
