@@ -118,3 +118,14 @@ def test_the_runner_refuses_to_write_into_the_checkout() -> None:
     result = subprocess.run([sys.executable, "-m", "benchmarks.run", "--scale", "small", "--out",
                              str(REPO_ROOT / "benchmarks" / "out")], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "outside this checkout" in result.stderr
+
+
+def test_a_step_is_timed_around_its_command_not_the_measuring_helper(tmp_path: Path) -> None:
+    """The helper's own start is left out of the figure; its peak memory and the step's are read back."""
+    (tmp_path / "build").mkdir()
+    command = [sys.executable, "-c", "import time; time.sleep(0.3)"]
+    step = run.measure("sleep", command, tmp_path)
+    written = (tmp_path / "build" / "bench-sleep.maxrss").read_text().split()
+    assert step.returncode == 0 and step.seconds == round(float(written[1]), 2)
+    assert 0.3 <= float(written[1]) and step.peak_mib is not None and step.peak_mib > 1
+    assert run._measured(tmp_path / "missing", 1.5) == (0, 1.5)  # an older helper's file, or none: from outside
