@@ -1,7 +1,7 @@
 """Seeded fuzzing of the loader and of the editing commands, on the demo district's own files.
 
 Each mutation lays a hostile or careless edit on one demo file (control and invisible characters, a BOM,
-CR line ends, YAML syntax in the wrong place, tags, anchors, huge numbers, digits that are not ASCII,
+CR line ends, YAML syntax in the wrong place, lists and mappings as keys, tags, anchors, huge numbers, digits that are not ASCII,
 lines deleted, duplicated, swapped or re-indented, a file cut short). The loader must answer every one
 without a traceback, and every problem must name a file and a line. Mutations that still load are then
 edited by `rolebook revoke`, whose dry run must be exactly the change it writes. The seed is fixed, so a
@@ -30,7 +30,8 @@ PALETTE = [b"\x00", b"\x1b", b"\x7f", b"\r", b"\r\n", "\ufeff".encode(), "\u202e
            b"!!python/object:os.system ", b"{", b"}", b"[", b"]", b'"', b"'", b"# ", b"\\u", b"\\x00", b"---\n",
            b"...\n", b"? ", b"|\n", b">-\n", b"%YAML 1.1\n", "\u0663\u0661".encode(), "\uff11".encode(),
            b"99999999999999999999999", b"1788998400", b"\xff", b"\xc3", b"\n  ", b"\n- ", b"<<: ", b"null",
-           b"~", b".inf", b"0x1F", b"2026-02-30", b"-1"]
+           b"~", b".inf", b"0x1F", b"2026-02-30", b"-1", b"? {a: {b: c}}\n: ", b"[x, y]: ", b"{a: b}: ",
+           b"? - x\n: "]
 
 
 def demo_files(root: Path) -> list[str]:
