@@ -417,7 +417,7 @@ class PartialSession:
                 raise _Unusable("the staff file is not UTF-8") from exc
             # Only a Git blob id names the content for good; a working-tree key names a file that may change.
             kept = self.kept if self.kept is not None and not key.startswith(WORKTREE) else None
-            digest = _kept_scan_digest(key)
+            digest = _kept_scan_digest(key) if kept is not None else ""
             parts = kept.get(KEPT_SCAN, digest) if kept is not None else None
             found = StaffScan.from_parts(text, parts) if parts is not None else None
             if found is None:

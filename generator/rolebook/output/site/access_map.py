@@ -204,7 +204,8 @@ def write_reader_lists(site_dir: Path, data: dict[str, Any], scopes: list[tuple[
     common = {"site_name": data["site_name"], "contact": data["contact"], "report_roles": data["report_roles"],
               "header_variable": header_variable}
     for chosen, name in [*list_of.items(), ((), NOTHING_LIST)]:
-        listed = sorted((places[code] for code in chosen), key=lambda p: (p.report.split("/")[2], p.name, p.code))
+        listed = sorted((places[code] for code in chosen),  # schools first, then offices, each by name
+                        key=lambda p: (not p.report.startswith("/audit/schools/"), p.name, p.code))
         (folder / f"{name}.html").write_text(template.render(**common, places=listed, everything=False),
                                              encoding="utf-8")
     (folder / f"{EVERYTHING_LIST}.html").write_text(template.render(**common, places=[], everything=True),
