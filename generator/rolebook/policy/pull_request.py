@@ -433,8 +433,8 @@ def pull_request_partial(root: Path, ref: str, today: dt.date,
         if (root / path).is_file():
             head_files[path] = WORKTREE + path
     store.prefetch([*_needed(base_files, scope).values(), *_needed(head_files, scope).values()])
-    known = _open_verdicts(root)
-    session = PartialSession(root, store, known.kept())
+    verdict_cache = _open_verdicts(root)
+    session = PartialSession(root, store, verdict_cache.kept())
     schools = set(scope)
     head_github = (root / GITHUB_DIR).is_dir()
 
@@ -452,7 +452,7 @@ def pull_request_partial(root: Path, ref: str, today: dt.date,
     # The files not read: the staff file read record by record, and the other schools' grants files.
     unread = sorted(p for p in base_files if (code := _school_grants_code(p)) is not None and code not in schools)
     asked = [*unread, *([STAFF_FILE] if STAFF_FILE in base_files else [])]
-    verdicts = _verdicts_of(known, store, base_files, asked, head.district)
+    verdicts = _verdicts_of(verdict_cache, store, base_files, asked, head.district)
     if verdicts.get(STAFF_FILE):
         return None  # a broken staff file: the full load leaves it out, the partial load cannot
     broken = {path for path, errors in verdicts.items() if errors}

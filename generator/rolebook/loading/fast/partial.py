@@ -35,9 +35,8 @@ from typing import Any, TypeVar
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
-from rolebook.infra import result_cache
 from rolebook.infra.git import read_blobs
-from rolebook.infra.result_cache import Artifacts
+from rolebook.infra.result_cache import Artifacts, loader_stamp
 from rolebook.loading import checks
 from rolebook.loading.errors import LoadError
 from rolebook.loading.loaded import Codeowners, GrantsRecord, Repository
@@ -440,7 +439,7 @@ def _parts_check(parts: list[bytes]) -> str:
 
 
 def _kept_scan_digest(key: str) -> str:
-    return hashlib.sha256(f"staff-scan 1\0{key}\0{result_cache.loader_stamp()}".encode()).hexdigest()
+    return hashlib.sha256(f"staff-scan 1\0{key}\0{loader_stamp()}".encode()).hexdigest()
 
 
 class _PartialLoad:

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,13 @@ class SiteAccessSettings:
 
 
 def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSettings,
-                  names: dict[str, str]) -> Path:
+                  location_name: Callable[[str], str]) -> Path:
     """The build's readership, beside its generated config (never inside the published site), with the
-    names of the locations (`names`: code -> name) for the readers' lists."""
+    name of each location read, for the readers' lists."""
     path = out_dir / READERS_FILE
     data = {**readership.to_json(), "identity_header": settings.identity_header, "contact": settings.contact,
             "site_name": settings.site_name, "report_roles": settings.report_roles,
-            "names": {code: names[code] for code in sorted(readership.locations) if code in names}}
+            "names": {code: location_name(code) for code in sorted(readership.locations)}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
