@@ -199,7 +199,7 @@ def test_a_command_without_the_collector_leaves_nothing_behind() -> None:
 def test_the_verdict_cache_changes_no_answer_and_a_committed_one_is_not_read(tmp_path: Path) -> None:
     """The partial path knows which files it does not read are broken from the per-blob verdicts a full
     load leaves; without them it checks the blobs itself, and a committed cache is never trusted."""
-    from rolebook.infra.result_cache import CACHE_DIR
+    from rolebook.infra.result_cache import CACHE_DIR, Verdicts
     from rolebook.policy.pull_request import LOAD_ERROR
 
     root = make_mini_repo(tmp_path / "repo")
@@ -226,6 +226,7 @@ def test_the_verdict_cache_changes_no_answer_and_a_committed_one_is_not_read(tmp
     stored.write_text(json.dumps({key: [] for key in entries}))  # a forged cache says everything loads...
     git(root, "add", "-f", CACHE_DIR)  # ...and is committed: it is not read
     assert old_load_errors() == expected
+    assert Verdicts.open(root).kept().folder is None  # nor is anything kept beside it (the staff scan)
 
 
 def test_blobs_stream_as_git_reads_them_and_a_failure_says_so(tmp_path: Path) -> None:
