@@ -176,10 +176,12 @@ def test_identity_is_compared_in_lowercase_and_unknown_files_fail_closed(url: st
     assert fetch(url + "/audit/schools/../people.json", email(PRINCIPAL_A))[0] == 403
 
 
-def test_signed_in_name_is_escaped_on_the_refusal_page(url: str) -> None:
+def test_signed_in_name_is_escaped_on_the_refusal_page_and_the_list(url: str) -> None:
     status, body = fetch(url + REPORT_A, "<script>alert(1)</script>@evil.example")
     assert status == 403
     assert b"<script>alert" not in body and b"&lt;script&gt;" in body
+    status, body = fetch(url + MY_REPORTS, "<script>alert(1)</script>@evil.example")  # so is their list
+    assert status == 200 and b"<script>alert" not in body and b"&lt;script&gt;" in body
 
 
 def test_suspended_principal_loses_access_at_the_next_build(tmp_path: Path, served: tuple[str, Path]) -> None:
