@@ -284,3 +284,25 @@ def test_build_names_the_readers_it_cannot_recognise(tmp_path: Path) -> None:
     conf = (root / "build/internal/nginx/rolebook-internal.conf").read_text(encoding="utf-8")
     assert "root /srv/rolebook/site;" in conf and "listen 127.0.0.1:8080;" in conf
     assert "@" not in conf.split("map $uri")[0].split("default u;")[1]  # no identity is mapped
+
+
+def test_a_list_name_never_passes_to_another_set_of_locations(tmp_path: Path) -> None:
+    """While a deployment copies the new site before nginx reloads the new map, an old map's list name
+    must find its reader's old list or nothing: a name stands for one set of locations in every build."""
+    from rolebook.output.site.access_map import write_reader_lists
+
+    data = {"names": {"100": "Maple", "200": "Oak", "050": "Elm"}, "site_name": "S", "contact": "C",
+            "report_roles": "R"}
+
+    def build(codes: list[str], grants: list[tuple[str, str]]) -> dict[str, str]:
+        site = tmp_path / "site"
+        scopes = [(f"/audit/schools/{code}.html", code) for code in codes]
+        lists = write_reader_lists(site, data, scopes, grants, "http_x_forwarded_email")
+        return {name: "".join(re.findall(r'<a href="/audit/schools/([0-9]+)\.html">', (
+            site / f"_rolebook/reports/{name}.html").read_text())) for name in set(lists.values())}
+
+    before = build(["100", "200"], [("r1", "100"), ("r2", "200")])
+    after = build(["050", "100", "200"], [("r3", "050"), ("r1", "100"), ("r2", "200")])  # a new school first
+    assert sorted(before.values()) == ["100", "200"] and len(after) == 3
+    assert all(after[name] == shown for name, shown in before.items() if name in after)
+    assert set(before) <= set(after)  # the sets that did not change kept their names

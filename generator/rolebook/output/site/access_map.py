@@ -18,6 +18,7 @@ where nginx picks the signed-in reader's (a fourth map). Asked for directly, the
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -184,8 +185,10 @@ def write_reader_lists(site_dir: Path, data: dict[str, Any], scopes: list[tuple[
                        grants: list[tuple[str, str]], header_variable: str) -> dict[str, str]:
     """Write each reader's list of the pages they may read; return {reader: list name} for nginx.
 
-    One list per set of locations, named in the order of the sets (l1, l2...), so that a build writes
-    the same files from the same data; plus one for those who read everything and one for the others."""
+    One list per set of locations, named by a digest of the set: a build writes the same files from the
+    same data, and a set's name never passes to another set. While a deployment copies the new site
+    before nginx loads the new map, a reader's old list name then finds their old list or nothing, never
+    someone else's. Plus one list for those who read everything and one for the others."""
     by_code: dict[str, list[str]] = {}
     for uri, code in scopes:
         by_code.setdefault(code, []).append(uri)
@@ -197,7 +200,7 @@ def write_reader_lists(site_dir: Path, data: dict[str, Any], scopes: list[tuple[
         if code in places:
             codes.add(code)
     sets = sorted({tuple(sorted(codes)) for codes in read.values() if codes})
-    list_of = {codes: f"l{n}" for n, codes in enumerate(sets, 1)}
+    list_of = {codes: "l" + hashlib.sha256("\n".join(codes).encode()).hexdigest()[:24] for codes in sets}
     folder = site_dir / REPORTS_DIR
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
