@@ -4,7 +4,8 @@ A real dated history (tests/as_of_history.py), its last date the end of May, is 
 random order in June, as a republish after a merge sees it: a grant merged at one school, an approval recorded as a Git note after the merge, a person renamed, a role renamed, an
 office's wide grant, an access review, a location renamed, the date moved on. After each step the pages
 are written twice, reusing the cache the earlier steps left and from nothing: they must be equal byte for
-byte, and the reusing build must have worked out anew only the pages the step changed.
+byte, and the reusing build must have worked out anew only the pages the step changed. Last, a merge dated
+before the last date shown: a new commit in force at that date on every page, new rows on one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rolebook.facts.history import read_history
 from rolebook.infra.result_cache import Artifacts
 from rolebook.loading import load_repository
 from rolebook.output.site import as_of_pages
-from rolebook.output.site.as_of_pages import cache_names, write_as_of_pages
+from rolebook.output.site.as_of_pages import BY_COMMITS, cache_names, write_as_of_pages
 from rolebook.output.site.generate import environment
 
 TODAY = dt.date(2026, 6, 10)
@@ -46,7 +47,13 @@ def pages(root: Path, today: dt.date, kept: Artifacts | None) -> dict[str, bytes
 
 
 def entries(cache: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    """The pages' entries (not their by-commits keys), with when each was written."""
+    return {p.name: p.stat().st_mtime_ns for p in cache.iterdir() if not p.name.endswith(BY_COMMITS)}
+
+
+def keys(cache: Path) -> dict[str, int]:
+    """The by-commits keys, with when each was written."""
+    return {p.name: p.stat().st_mtime_ns for p in cache.iterdir() if p.name.endswith(BY_COMMITS)}
 
 
 def commit(root: Path, when: str, relative: str, change: Callable[[str], str], message: str) -> str:
@@ -112,7 +119,8 @@ def review_at_200(root: Path) -> set[str]:
 def rename_school(root: Path) -> set[str]:
     commit(root, "2026-06-08T10:00:00Z", "access/district.yaml",
            lambda text: text.replace("name: Oak High", "name: Oak Grove High", 1), "Oak High renamed")
-    return {"as-of-schools-200"}
+    return set()  # the location's name is the page's, made every time, not its rows'
+
 
 
 STEPS: list[Callable[[Path], set[str]]] = [grant_at_200, approval_note, rename_person, rename_role, office_grant,
@@ -126,8 +134,9 @@ def test_pages_kept_from_the_last_build_equal_pages_made_from_nothing(tmp_path: 
     kept = Artifacts(cache)
     first = pages(root, TODAY, kept)
     repo = load_repository(root)
-    assert set(entries(cache)) == cache_names(repo) == {
-        "as-of-schools-100", "as-of-schools-200", "as-of-offices-ITD", "as-of-offices-SPEDOPS"}
+    names = {"as-of-schools-100", "as-of-schools-200", "as-of-offices-ITD", "as-of-offices-SPEDOPS"}
+    assert set(entries(cache)) == names and set(keys(cache)) == {name + BY_COMMITS for name in names}
+    assert cache_names(repo) == set(entries(cache)) | set(keys(cache))
     assert first == pages(root, TODAY, None)
     assert pages(root, TODAY, kept) == first  # nothing changed: everything kept
 
@@ -150,6 +159,20 @@ def test_pages_kept_from_the_last_build_equal_pages_made_from_nothing(tmp_path: 
     shown = reused["audit/schools/200/as-of.html"].decode()
     assert "Oak Grove High" in shown and "Pat Park (pat-park)" in shown and "Director-Diaz" in shown
     assert "2026-06-30" in shown
+
+    # A merge dated before the last date shown (as a build on a month's last day sees every merge of that
+    # day): it is the commit in force at June's end on every page, but its file is read by one page only.
+    before, keys_before = entries(cache), keys(cache)
+    late = commit(root, "2026-06-20T10:00:00Z", SCHOOL_200, lambda text: text + (
+        '  - employee: "20000003"\n    roles: [teacher]\n    granted: 2026-06-20\n    expires: 2027-07-31\n'),
+        "Teacher at Oak Grove High (#47)")
+    reused = pages(root, today, kept)
+    assert reused == pages(root, today, None)
+    after, keys_after = entries(cache), keys(cache)
+    assert {name for name in after if after[name] != before[name]} == {"as-of-schools-200"}
+    assert all(keys_after[name] != keys_before[name] for name in keys_after)  # every page's dates moved on
+    for page in reused.values():  # every page names the new commit at June's end
+        assert f"<tr><td>2026-06-30</td><td>month end</td><td><code>{late[:12]}</code></td>" in page.decode()
 
 
 def test_a_damaged_cache_entry_is_made_again(tmp_path: Path) -> None:

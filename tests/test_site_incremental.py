@@ -111,14 +111,14 @@ def test_a_build_reusing_the_last_one_equals_a_build_from_nothing(tmp_path: Path
     build(repo, reused, TODAY)
     first = kept_entries(reused)
     locations = {"schools-100", "schools-200", "offices-ITD", "offices-SPEDOPS"}
-    assert set(first) == locations | {f"as-of-{name}" for name in locations}
+    assert set(first) == locations | {f"as-of-{name}{suffix}" for name in locations for suffix in ("", ".by-commits")}
 
     # One grant at 100: only 100's report and as-of page are made again (tests/test_as_of_cache.py proves
     # the as-of pages on a dated history), and the site is the one made from nothing.
     add_grant(repo)
     assert build(repo, reused, TODAY) == build(repo, tmp_path / "fresh-0", TODAY)
     again = kept_entries(reused)
-    made_again = {"schools-100", "as-of-schools-100"}
+    made_again = {"schools-100", "as-of-schools-100", "as-of-schools-100.by-commits"}
     assert all(again[name] != first[name] for name in made_again)
     assert {k: v for k, v in again.items() if k not in made_again} == {
         k: v for k, v in first.items() if k not in made_again}

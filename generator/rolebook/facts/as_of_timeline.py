@@ -58,6 +58,12 @@ class Timelines:
         index = bisect.bisect_left(positions, position)  # the newest change at or before that commit
         return (index, blobs[index]) if index < len(positions) else (-1, None)
 
+    def change_at(self, file: str, position: int) -> int | None:
+        """The position of the file's change in force at `position` (the commit that made the version then),
+        None when it had none by then."""
+        index, _ = self.version_at(file, position)
+        return self.versions[file][0][index] if index >= 0 else None
+
     def blobs_at(self, file: str, positions: Iterable[int]) -> Iterator[str]:
         """The file's blobs in force at each of `positions` (as `blob_at`, None left out), in one walk along
         its changes rather than a search per position: the offices' files are wanted at every date of

@@ -33,7 +33,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import meta
 from markupsafe import Markup, escape
 
 from rolebook.facts.as_of import NO_VALUE, Approvals, AsOfError, MainlineCommit, commit_at, read_mainline
@@ -162,6 +161,7 @@ class AsOfSite:
         self._read_codes: set[str] = set()
         self._timelines = Timelines()
         self._timeline_files: set[str] | None = set()  # the files whose versions are read; None: all of them
+        self._changes: dict[tuple[str, int], str | None] = {}
         self._seeded = False
 
     # What only a page worked out anew needs: a build whose pages are all kept never reads them.
@@ -442,16 +442,47 @@ class AsOfSite:
                 found.update(repr(entry).encode())
         return {file: digest.hexdigest() for file, digest in records.items()}
 
+    def page_files(self, code: str) -> list[str]:
+        """The grants files a location's page reads: its own and, at a school, the offices' (their wide
+        grants reach it)."""
+        return [self.files[code], *(self.office_files if code in self.repo.schools else [])]
+
     def inputs_digest(self, code: str, snapshots: list[Snapshot], stamp: str) -> str:
-        """The digest of everything `date_spans` reads for the page: each date's commit (which fixes every
-        file's version then), the location's file and the offices' files (their wide grants reach a school)
-        with their recorded approvals, the school's local district, and the code."""
+        """A digest of everything `date_spans` reads for the page, by each date's commit (which fixes every
+        file's version then): the location's files with their recorded approvals, the school's local
+        district, and the code. Computed without Git; `versions_digest` is the one the page is kept under."""
+        return self._digest(code, stamp, [(s.day, s.kinds, s.commit.sha) for s in snapshots])
+
+    def versions_digest(self, code: str, snapshots: list[Snapshot], stamp: str) -> str:
+        """The digest of everything `date_spans` reads for the page, by what each date had of each of its
+        files: the commit of the change in force. That commit fixes the file's content then and every
+        earlier change of it, so who approved each line by then, and its notes are in `file_records`. A
+        commit that touches none of the page's files leaves this digest as it was, though it becomes the
+        commit in force at a date (a merge dated before a month end, or on the month's last day, at
+        another school). Needs the files' timelines (`read_timelines_of`)."""
+        files = self.page_files(code)
+        return self._digest(code, stamp, [
+            (s.day, s.kinds, tuple(self._change_sha(file, s.commit.position) for file in files)) for s in snapshots])
+
+    def _digest(self, code: str, stamp: str, dates: list[Any]) -> str:
         school = self.repo.schools.get(code)
-        files = [self.files[code], *(self.office_files if school is not None else [])]
+        files = self.page_files(code)
         return hashlib.sha256(repr((
-            stamp, code, school.cluster if school is not None else None, files,
-            [(s.day, s.kinds, s.commit.sha) for s in snapshots],
+            stamp, code, school.cluster if school is not None else None, files, dates,
             [self.file_records.get(file) for file in files])).encode()).hexdigest()
+
+    def _change_sha(self, file: str, position: int) -> str | None:
+        """The commit of the file's change in force at `position` (None: none by then)."""
+        key = (file, position)
+        if key not in self._changes:
+            change = self.timelines.change_at(file, position)
+            self._changes[key] = self.mainline[change].sha if change is not None else None
+        return self._changes[key]
+
+    def read_timelines_of(self, codes: list[str]) -> None:
+        """The timelines of every file the pages of `codes` read, in one pass of Git."""
+        if codes:
+            self._read_timelines({file for code in codes for file in self.page_files(code)})
 
     def names_digest(self, spans: list[Span]) -> str:
         """The digest of the current data the rows show: the people's names and the roles' names."""
@@ -504,10 +535,10 @@ def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: Hi
     thousand schools, a thousand more pages through MkDocs would cost the build seconds), and the shared
     search index and sitemap never see it.
 
-    A page is kept in `kept` from one build to the next in two layers: what it shows of the history (its
-    dates and rows), under the digest of the history it reads (`AsOfSite.inputs_digest`), and its HTML,
-    under that digest with the names it shows now. A merge changes the history of the files it touches,
-    so a republish works out anew only the pages of the locations those files reach."""
+    What a page shows of the history (its dates and rows) is kept in `kept` from one build to the next,
+    under the digest of the file versions it reads (`AsOfSite.versions_digest`), and so is its rows' HTML,
+    with the names it shows now (`_write_pages`). A merge changes the versions of the files it touches, so
+    a republish works out anew only the pages of the locations those files reach."""
     collecting = gc.isenabled()
     gc.disable()  # millions of small tuples and dicts, no cycles: the collector's passes cost seconds
     try:
@@ -519,7 +550,11 @@ def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: Hi
 
 def cache_names(repo: Repository) -> set[str]:
     """The names of the pages' entries in the build's cache (the rest of the cache prunes the others)."""
-    return {_cache_name(repo, code) for code in [*repo.schools, *repo.offices]}
+    return {name for code in [*repo.schools, *repo.offices]
+            for name in (_cache_name(repo, code), _cache_name(repo, code) + BY_COMMITS)}
+
+
+BY_COMMITS = ".by-commits"  # beside a page's entry: its versions digest, under the digest of the dates' commits
 
 
 def _cache_name(repo: Repository, code: str) -> str:
@@ -528,13 +563,13 @@ def _cache_name(repo: Repository, code: str) -> str:
 
 @dataclass
 class _Kept:
-    dates: list[dict[str, Any]]
+    dates: list[dict[str, Any]]  # without their commits: a date's commit may change while its rows do not
     spans: list[Span]
-    html_digest: bytes
-    html: bytes
+    rows_digest: bytes
+    rows_html: bytes
 
 
-def _kept(parts: list[bytes] | None) -> _Kept | None:
+def _kept(parts: list[bytes] | None, snapshots: list[Snapshot]) -> _Kept | None:
     """A page the last build made from the same history; None when there is none, or it does not read."""
     if parts is None or len(parts) != 3:
         return None
@@ -543,48 +578,82 @@ def _kept(parts: list[bytes] | None) -> _Kept | None:
         kept = _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2])
     except (ValueError, TypeError):
         return None
-    if not all(len(key) == KEY_LENGTH and isinstance(first, int) and isinstance(last, int)
-               for key, first, last in kept.spans):
+    if not (isinstance(dates, list) and len(dates) == len(snapshots) and all(isinstance(d, dict) for d in dates)
+            and all(len(key) == KEY_LENGTH and isinstance(first, int) and isinstance(last, int)
+                    for key, first, last in kept.spans)):
         return None
     return kept
 
 
+def _versions_digest(parts: list[bytes] | None) -> str | None:
+    """The versions digest a `BY_COMMITS` entry holds; None when there is none, or it is not one."""
+    if parts is None or len(parts) != 1:
+        return None
+    digest = parts[0].decode("ascii", errors="replace")
+    return digest if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest) else None
+
+
+@dataclass
+class _Planned:
+    code: str
+    snapshots: list[Snapshot]
+    by_commits: str  # AsOfSite.inputs_digest
+    digest: str | None  # AsOfSite.versions_digest, from the last build's BY_COMMITS entry or worked out
+    found: _Kept | None = None
+    known: bool = True  # whether the BY_COMMITS entry had the digest (else it is written)
+
+
 def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
                  common: dict[str, Any], kept: Artifacts) -> None:
+    """Each page in three layers kept from the last build: its dates and rows, under the digest of the
+    file versions they are read from; their rows' HTML, under that digest and the names shown now; the
+    page around them is rendered every time (its dates' commits, its location's name). The versions
+    digest needs every file's changes from Git, so the last build's is found first by the digest of the
+    dates' commits, which needs none: a merge after the last date reads Git for nothing but its own pages."""
     site = AsOfSite(repo, history, today)
     if not site.mainline:
         return
     template = env.get_template(TEMPLATE)
-    # What the page template reads of the build's common values is part of each page's digest.
-    used = meta.find_undeclared_variables(env.parse(env.loader.get_source(env, TEMPLATE)[0]))
-    shown = [(name, common[name]) for name in sorted(used & common.keys())]
     stamp = package_stamp(*PAGE_CODE)
     repo_url = common.get("repo_url", "")
     planned = []
     for code in [*repo.schools, *repo.offices]:
         snapshots = site.snapshots(code)
-        digest = site.inputs_digest(code, snapshots, stamp)
-        planned.append((code, snapshots, digest, _kept(kept.get(_cache_name(repo, code), digest))))
-    site.read_versions(code for code, _, _, found in planned if found is None)
+        by_commits = site.inputs_digest(code, snapshots, stamp)
+        digest = _versions_digest(kept.get(_cache_name(repo, code) + BY_COMMITS, by_commits))
+        planned.append(_Planned(code, snapshots, by_commits, digest, known=digest is not None))
+    site.read_timelines_of([plan.code for plan in planned if plan.digest is None])
+    for plan in planned:
+        if plan.digest is None:
+            plan.digest = site.versions_digest(plan.code, plan.snapshots, stamp)
+        plan.found = _kept(kept.get(_cache_name(repo, plan.code), plan.digest), plan.snapshots)
+    site.read_versions(plan.code for plan in planned if plan.found is None)
     cells_of: dict[str, dict[tuple[str, ...], str]] = {}
-    for code, snapshots, digest, found in planned:
+    for plan in planned:
+        code, snapshots, found, digest = plan.code, plan.snapshots, plan.found, plan.digest
+        assert digest is not None
+        name = _cache_name(repo, code)
         dates, spans = (found.dates, found.spans) if found is not None else site.date_spans(code, snapshots)
-        page = page_path(repo, code)
-        name = repo.location_name(code)
-        html_digest = hashlib.sha256(repr((digest, site.names_digest(spans), name, shown, repo_url)).encode()
+        rows_digest = hashlib.sha256(repr((digest, site.names_digest(spans), repo_url)).encode()
                                      ).hexdigest().encode()
-        if found is not None and found.html_digest == html_digest:
-            html = found.html
+        if found is not None and found.rows_digest == rows_digest:
+            # The HTML rows_html made and escaped in an earlier build, kept under the digest of its inputs.
+            rows = Markup(found.rows_html.decode("utf-8"))  # noqa: S704
         else:
-            rows = site.span_rows(spans, [date["day"] for date in dates])
-            html = template.render(
-                **common, page=page, name=name, code=code, dates=dates, months=MONTHS,
-                rows=rows_html(rows, repo_url, cells_of), report=f"../{code}.html",
-                stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))).encode("utf-8")
-            kept.put(_cache_name(repo, code), digest, [
-                json.dumps([dates, spans], ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                html_digest, html])
-        pages.write(page, html)
+            rows = rows_html(site.span_rows(spans, [date["day"] for date in dates]), repo_url, cells_of)
+            kept.put(name, digest, [
+                json.dumps([[{k: v for k, v in date.items() if k != "commit"} for date in dates], spans],
+                           ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                rows_digest, str(rows).encode("utf-8")])
+        if not plan.known:
+            kept.put(name + BY_COMMITS, plan.by_commits, [digest.encode("ascii")])
+        page = page_path(repo, code)
+        shown_dates = [{**date, "commit": snapshot.commit.short}
+                       for date, snapshot in zip(dates, snapshots, strict=True)]
+        pages.write(page, template.render(
+            **common, page=page, name=repo.location_name(code), code=code, dates=shown_dates, months=MONTHS,
+            rows=rows, report=f"../{code}.html",
+            stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))).encode("utf-8"))
         site.forget(code)
         if code in repo.schools:
             cells_of.pop(site.files[code], None)
