@@ -171,6 +171,7 @@ def run(scale: str, out: Path, with_apply: bool = True) -> Run:
     summary = prepare(scale, out, rebuild=False)
     _params, _prs, naive = SCALES[scale]
     repo, build = out, out / "build"
+    zensical_available()  # installs it when it can, before the machine's tools are written down
     result = Run(scale, str(out), dt.datetime.now().isoformat(timespec="minutes"), figures.machine(), summary)
     steps = result.steps
     _git(repo, "checkout", "-q", "-f", history.MAIN)
