@@ -21,8 +21,10 @@ from rolebook.commands.common import EXIT_UNUSABLE, find_repo, repo_option, repo
 from rolebook.loading import LoadFailed
 from rolebook.output.site import MkDocsFailed, SiteError, generate_site, run_mkdocs
 from rolebook.output.site.access_map import (
+    DEFAULT_INNER_LISTEN,
     DEFAULT_LISTEN,
     AccessMapError,
+    check_auth_request,
     check_listen,
     check_root,
     unreachable_of,
@@ -56,13 +58,22 @@ class Progress:
 
 
 def build(repo_path: Path | None, kind: str, out: Path | None, listen: str = DEFAULT_LISTEN,
-          server_root: Path | None = None) -> Path:
+          server_root: Path | None = None, auth_request: str | None = None,
+          inner_listen: str = DEFAULT_INNER_LISTEN) -> Path:
     """Generate and build; on any failure print why and exit 2. Returns the built site's folder."""
     root = find_repo(repo_path).resolve()
     try:  # before minutes of building, not after
         check_listen(listen)
         if server_root is not None:
             check_root(server_root)
+        if auth_request is None and inner_listen != DEFAULT_INNER_LISTEN:
+            raise AccessMapError("--inner-listen is the address of the server behind --auth-request's: "
+                                 "give --auth-request too, or leave --inner-listen out")
+        if auth_request is not None:
+            check_auth_request(auth_request)
+            if check_listen(inner_listen) == listen:
+                raise AccessMapError(f"--inner-listen {inner_listen!r} is --listen's address too: give the "
+                                     f"server that checks each reader an address of its own")
     except AccessMapError as error:
         click.echo(f"rolebook: {error}", err=True)
         sys.exit(EXIT_UNUSABLE)
@@ -75,7 +86,7 @@ def build(repo_path: Path | None, kind: str, out: Path | None, listen: str = DEF
         access_map = None
         if kind == "internal":
             progress("Writing the access map")
-            access_map = write_access_map(out_dir, site, listen, server_root)
+            access_map = write_access_map(out_dir, site, listen, server_root, auth_request, inner_listen)
     except LoadFailed as failed:
         report_load_errors(failed)
         sys.exit(EXIT_UNUSABLE)
@@ -88,7 +99,8 @@ def build(repo_path: Path | None, kind: str, out: Path | None, listen: str = DEF
         sys.exit(EXIT_UNUSABLE)
     click.echo(f"Built the {kind} site in {site} ({time.perf_counter() - progress.started:.1f} s).")
     if access_map is not None:
-        click.echo(f"Access map for nginx: {access_map} (serves {server_root or site} on {listen}).")
+        behind = f", signing readers in with oauth2-proxy at {auth_request}" if auth_request else ""
+        click.echo(f"Access map for nginx: {access_map} (serves {server_root or site} on {listen}{behind}).")
         _tell_unreachable(out_dir)
     return site
 
@@ -108,13 +120,22 @@ def _tell_unreachable(out_dir: Path) -> None:
 
 
 def site_options(func: F) -> F:
-    """--listen and --server-root: where the generated nginx configuration listens and what it serves."""
+    """--listen, --server-root and --auth-request: where the generated nginx configuration listens, what
+    it serves, and whether it asks oauth2-proxy who is signed in."""
+    func = click.option("--inner-listen", default=DEFAULT_INNER_LISTEN, show_default=True,
+                        help="With --auth-request: the address of the server that checks each reader, "
+                             "reached only through the one on --listen (loopback, or better unix:/PATH).")(func)
+    func = click.option("--auth-request", metavar="URL", default=None,
+                        help="oauth2-proxy's address (http://127.0.0.1:4180): nginx is then the way in and "
+                             "asks oauth2-proxy who is signed in before each request (auth_request), "
+                             "instead of trusting a header from a proxy in front of it.")(func)
     func = click.option("--server-root", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Where the built internal site will live on the web server's host (default: "
                              "the folder it is built in).")(func)
     return click.option("--listen", default=DEFAULT_LISTEN, show_default=True,
                         help="The generated nginx configuration's listen address (--internal): keep it "
-                             "on loopback or a Unix socket only the sign-on proxy reaches.")(func)
+                             "on loopback or a Unix socket only the sign-on proxy reaches (with "
+                             "--auth-request, the address readers reach).")(func)
 
 
 @click.command(name="build")
@@ -123,11 +144,12 @@ def site_options(func: F) -> F:
               help="Where to write the site (default: build/<public|internal>/site).")
 @site_options
 @repo_option
-def command(kind: str, out: Path | None, listen: str, server_root: Path | None, repo_path: Path | None) -> None:
+def command(kind: str, out: Path | None, listen: str, server_root: Path | None, auth_request: str | None,
+            inner_listen: str, repo_path: Path | None) -> None:
     """Build the site: the public role guide (--public) or the internal audit site (--internal).
 
     Pages are rendered into build/<kind>/docs, then `mkdocs build --strict` runs with
     build/<kind>/mkdocs.yml, which inherits the repository's mkdocs.yml. The internal build also writes
     build/internal/nginx/rolebook-internal.conf: nginx serving the site, each page only to its readers.
     """
-    build(repo_path, kind, out, listen, server_root)
+    build(repo_path, kind, out, listen, server_root, auth_request, inner_listen)

@@ -13,6 +13,9 @@ recognised as one location's is district-wide: unknown files fail closed, to the
 The lists are files written after MkDocs, so no search index or sitemap names them; one per set of
 locations read (a school's principal and office manager share one), reached only through /my-reports/,
 where nginx picks the signed-in reader's (a fourth map). Asked for directly, they are not found.
+
+The identity comes in a header: from a sign-on proxy in front of nginx, or (`--auth-request`) from nginx
+itself, which asks oauth2-proxy before each request and passes the answer to the server that checks.
 """
 
 from __future__ import annotations
@@ -42,9 +45,15 @@ EVERYTHING_LIST, NOTHING_LIST = "all", "none"  # the lists of those who read eve
 # A location's files its list links, by how their name ends, in this order.
 LISTED_FILES = ((".csv", "CSV"), (".xlsx", "XLSX"), ("/as-of.html", "access on past dates"))
 DEFAULT_LISTEN = "127.0.0.1:8080"
+# With --auth-request, the server that checks each reader listens here, behind the one that signs them in.
+DEFAULT_INNER_LISTEN = "127.0.0.1:8081"
+# What oauth2-proxy's /oauth2/auth answers with --set-xauthrequest, by the staff field the header is matched
+# against: the e-mail, or the user (for the GitHub provider, the GitHub login).
+AUTH_REQUEST_HEADERS = {"email": "X-Auth-Request-Email", "git_username": "X-Auth-Request-User"}
 EXPORT_PREFIX = "security-audit-"
 _LISTEN = re.compile(r"^(?:unix:/[A-Za-z0-9._/-]+|(?:\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}|[0-9]{1,5})$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+_AUTH_URL = re.compile(r"^https?://(?:\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?$")
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
 _SITEMAP_ENTRY = re.compile(r"\s*<url>.*?</url>", re.DOTALL)
 SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
@@ -60,6 +69,7 @@ class SiteAccessSettings:
     contact: str
     site_name: str
     report_roles: str  # "Office Manager, Principal and Scheduling Administrator"
+    identity_field: str = "email"  # the staff field the header's value is matched against
 
 
 def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSettings,
@@ -67,7 +77,8 @@ def write_readers(out_dir: Path, readership: Readership, settings: SiteAccessSet
     """The build's readership, beside its generated config (never inside the published site), with the
     name of each location read, for the readers' lists."""
     path = out_dir / READERS_FILE
-    data = {**readership.to_json(), "identity_header": settings.identity_header, "contact": settings.contact,
+    data = {**readership.to_json(), "identity_header": settings.identity_header,
+            "identity_field": settings.identity_field, "contact": settings.contact,
             "site_name": settings.site_name, "report_roles": settings.report_roles,
             "names": {code: location_name(code) for code in sorted(readership.locations)}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -92,6 +103,13 @@ def check_listen(listen: str) -> str:
         raise AccessMapError(f"--listen {listen!r}: give ADDRESS:PORT (127.0.0.1:8080, [::1]:8080), a port, "
                              f"or unix:/PATH")
     return listen
+
+
+def check_auth_request(url: str) -> str:
+    if not _AUTH_URL.match(url):
+        raise AccessMapError(f"--auth-request {url!r}: give oauth2-proxy's address as http://HOST:PORT "
+                             f"(http://127.0.0.1:4180)")
+    return url
 
 
 def check_root(root: Path) -> str:
@@ -134,10 +152,29 @@ def location_files(site_dir: Path, codes: frozenset[str]) -> list[tuple[str, str
 
 
 def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN,
-                     server_root: Path | None = None) -> Path:
-    """Write the nginx configuration and the refusal page for a built internal site; return the config."""
+                     server_root: Path | None = None, auth_request: str | None = None,
+                     inner_listen: str = DEFAULT_INNER_LISTEN) -> Path:
+    """Write the nginx configuration and the refusal page for a built internal site; return the config.
+
+    With `auth_request` (oauth2-proxy's address), nginx is what the network reaches: a first server on
+    `listen` asks oauth2-proxy who is signed in (`auth_request`), sends those who are not to sign in, and
+    passes the request on to the server that checks the reader, on `inner_listen`, with the identity
+    header set from oauth2-proxy's answer. A header of that name sent by the browser never gets through.
+    (The check cannot be in the first server: nginx evaluates `if` before `auth_request` has answered.)"""
     data = json.loads((out_dir / READERS_FILE).read_text(encoding="utf-8"))
     listen = check_listen(listen)
+    edge = None
+    if auth_request is not None:
+        field = data.get("identity_field", "email")
+        edge = {"auth": check_auth_request(auth_request), "listen": listen,
+                "answer_variable": "upstream_http_" + AUTH_REQUEST_HEADERS[field].lower().replace("-", "_"),
+                "answer_header": AUTH_REQUEST_HEADERS[field]}
+        listen = check_listen(inner_listen)
+        edge["inner"] = ("http://" + listen + ":" if listen.startswith("unix:") else
+                         "http://" + (listen if ":" in listen else f"127.0.0.1:{listen}"))
+        if listen == edge["listen"]:
+            raise AccessMapError(f"--inner-listen {inner_listen!r} is --listen's address too: give the server "
+                                 f"that checks each reader an address of its own (default {DEFAULT_INNER_LISTEN})")
     root = check_root(server_root or site_dir.resolve())
     variable = header_variable(data["identity_header"])
     everything: list[str] = data["everything"]
@@ -154,7 +191,7 @@ def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN
     entries = len(reader_of) + len(scopes) + len(grants) + len(lists)
     conf = markdown_environment().get_template("site/nginx/rolebook-internal.conf.j2").render(
         header=data["identity_header"], header_variable=variable, identities=sorted(reader_of.items()),
-        scopes=scopes, grants=sorted(grants), listen=listen, root=root, refusal_page=REFUSAL_PAGE,
+        scopes=scopes, grants=sorted(grants), listen=listen, root=root, refusal_page=REFUSAL_PAGE, edge=edge,
         reports_page=REPORTS_PAGE, reports_dir=REPORTS_DIR, lists=sorted(lists.items()),
         everything_list=EVERYTHING_LIST, nothing_list=NOTHING_LIST,
         readers=len(reader_of), locations=len(locations), files=len(scopes),

@@ -247,7 +247,8 @@ def generate_site(repo_root: Path, kind: str, out_dir: Path, site_dir: Path | No
             data = audit.collect(repo, today, built_at, history)
             write_readers(out_dir, readers(repo, data.accesses, today), SiteAccessSettings(
                 identity_header=repo.policy.site_access.identity_header, contact=repo.policy.site_access.contact,
-                site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles)),
+                site_name=site_name, report_roles=_role_names(repo, repo.policy.audit_report_roles),
+                identity_field=repo.policy.site_access.identity_field.value),
                 repo.location_name)
             progress(f"Rendering {len(repo.schools) + len(repo.offices)} Security Audit Reports")
             nav_extra = _render_audit(env, pages, data, {**common, "commit": data.commit_label}, kept)
