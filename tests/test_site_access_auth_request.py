@@ -10,6 +10,7 @@ generated configuration, nginx, the built site.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import threading
 from collections.abc import Iterator
@@ -177,6 +178,9 @@ def test_an_auditor_reads_everything(url: str, sign_on: SignOnStandIn) -> None:
     session = signed_in(sign_on, AUDITOR)
     for path in (DASHBOARD, REPORT_A, REPORT_B, "/audit/people.json"):
         assert get(url, path, session)[0] == 200, path
+    # Compressed through both servers (nginx passes requests on in HTTP/1.0).
+    status, headers, body = get(url, "/audit/people.json", session, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("content-encoding") == "gzip" and gzip.decompress(body).startswith(b"{")
 
 
 def test_a_session_that_ends_loses_access_at_once(url: str, sign_on: SignOnStandIn) -> None:

@@ -4,8 +4,10 @@ sending the sign-on proxy's identity header: each reader gets exactly the pages 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,6 +148,20 @@ def test_auditor_reads_everything(reader: object) -> None:
         assert auditor.status(path) == 200, path
     for path in (CSV_A, XLSX_A, CSV_B, "/audit/people.json"):
         assert auditor.download(path)[0] == 200, path
+
+
+def test_the_person_index_travels_compressed(served: tuple[str, Path]) -> None:
+    """Tens of megabytes at district scale: gzip on the way, the file's bytes once inflated."""
+    url, root = served
+    request = urllib.request.Request(url + "/audit/people.json",
+                                     headers={HEADER: email(AUDITOR), "Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response.headers["Vary"]
+        body = response.read()
+    on_disk = (root / "build/internal/site/audit/people.json").read_bytes()
+    assert len(body) < len(on_disk) and gzip.decompress(body) == on_disk
+    assert fetch(url + "/audit/people.json", email(PRINCIPAL_A))[0] == 403  # compressed or not, not hers
 
 
 def test_access_administrator_reads_district_pages(url: str) -> None:
