@@ -33,6 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from jinja2 import meta
 from markupsafe import Markup, escape
 
 from rolebook.facts.as_of import NO_VALUE, Approvals, AsOfError, MainlineCommit, commit_at, read_mainline
@@ -567,15 +568,21 @@ class _Kept:
     spans: list[Span]
     rows_digest: bytes
     rows_html: bytes
+    page_digest: bytes
+    around: tuple[bytes, bytes]  # the page before and after its rows
+
+
+KEPT_PARTS = 6
 
 
 def _kept(parts: list[bytes] | None, snapshots: list[Snapshot]) -> _Kept | None:
     """A page the last build made from the same history; None when there is none, or it does not read."""
-    if parts is None or len(parts) != 3:
+    if parts is None or len(parts) != KEPT_PARTS:
         return None
     try:
         dates, spans = json.loads(parts[0])
-        kept = _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2])
+        kept = _Kept(dates, [(tuple(key), first, last) for key, first, last in spans], parts[1], parts[2],
+                     parts[3], (parts[4], parts[5]))
     except (ValueError, TypeError):
         return None
     if not (isinstance(dates, list) and len(dates) == len(snapshots) and all(isinstance(d, dict) for d in dates)
@@ -603,17 +610,24 @@ class _Planned:
     known: bool = True  # whether the BY_COMMITS entry had the digest (else it is written)
 
 
+ROWS_MARK = "<!--rolebook-as-of-rows-->"  # where the rows go in the page around them (data is escaped)
+
+
 def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History, today: dt.date,
                  common: dict[str, Any], kept: Artifacts) -> None:
     """Each page in three layers kept from the last build: its dates and rows, under the digest of the
     file versions they are read from; their rows' HTML, under that digest and the names shown now; the
-    page around them is rendered every time (its dates' commits, its location's name). The versions
-    digest needs every file's changes from Git, so the last build's is found first by the digest of the
-    dates' commits, which needs none: a merge after the last date reads Git for nothing but its own pages."""
+    page around the rows, under the digest of everything its template is given (each date's commit, the
+    location's name). The versions digest needs every file's changes from Git, so the last build's is
+    found first by the digest of the dates' commits, which needs none: a merge after the last date reads
+    Git for nothing but its own pages."""
     site = AsOfSite(repo, history, today)
     if not site.mainline:
         return
     template = env.get_template(TEMPLATE)
+    # What the page template reads of the build's common values is part of each page's digest.
+    used = meta.find_undeclared_variables(env.parse(env.loader.get_source(env, TEMPLATE)[0]))
+    shown = [(name, common[name]) for name in sorted(used & common.keys())]
     stamp = package_stamp(*PAGE_CODE)
     repo_url = common.get("repo_url", "")
     planned = []
@@ -634,26 +648,34 @@ def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History
         assert digest is not None
         name = _cache_name(repo, code)
         dates, spans = (found.dates, found.spans) if found is not None else site.date_spans(code, snapshots)
+        dates = [{k: v for k, v in date.items() if k != "commit"} for date in dates]  # kept without, as kept
         rows_digest = hashlib.sha256(repr((digest, site.names_digest(spans), repo_url)).encode()
                                      ).hexdigest().encode()
-        if found is not None and found.rows_digest == rows_digest:
-            # The HTML rows_html made and escaped in an earlier build, kept under the digest of its inputs.
-            rows = Markup(found.rows_html.decode("utf-8"))  # noqa: S704
+        rows_kept = found is not None and found.rows_digest == rows_digest
+        rows = found.rows_html if found is not None and rows_kept else rows_html(
+            site.span_rows(spans, [date["day"] for date in dates]), repo_url, cells_of).encode("utf-8")
+        page = page_path(repo, code)
+        given = {"page": page, "name": repo.location_name(code), "code": code, "months": MONTHS,
+                 "dates": [{**date, "commit": snapshot.commit.short}
+                           for date, snapshot in zip(dates, snapshots, strict=True)],
+                 "report": f"../{code}.html",
+                 "stylesheet": posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))}
+        page_digest = hashlib.sha256(repr((stamp, sorted(given.items()), shown)).encode()).hexdigest().encode()
+        if found is not None and found.page_digest == page_digest:
+            around = found.around
         else:
-            rows = rows_html(site.span_rows(spans, [date["day"] for date in dates]), repo_url, cells_of)
+            html = template.render(**common, **given, rows=Markup(ROWS_MARK)).encode("utf-8")  # noqa: S704
+            before, mark, after = html.partition(ROWS_MARK.encode())
+            if ROWS_MARK.encode() in after or (not mark and rows):  # a page without dates shows no rows
+                raise ValueError(f"{TEMPLATE} must show its rows once")
+            around = (before, after)
+        pages.write(page, around[0] + rows + around[1])
+        if found is None or not rows_kept or around is not found.around:
             kept.put(name, digest, [
-                json.dumps([[{k: v for k, v in date.items() if k != "commit"} for date in dates], spans],
-                           ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                rows_digest, str(rows).encode("utf-8")])
+                json.dumps([dates, spans], ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                rows_digest, rows, page_digest, *around])
         if not plan.known:
             kept.put(name + BY_COMMITS, plan.by_commits, [digest.encode("ascii")])
-        page = page_path(repo, code)
-        shown_dates = [{**date, "commit": snapshot.commit.short}
-                       for date, snapshot in zip(dates, snapshots, strict=True)]
-        pages.write(page, template.render(
-            **common, page=page, name=repo.location_name(code), code=code, dates=shown_dates, months=MONTHS,
-            rows=rows, report=f"../{code}.html",
-            stylesheet=posixpath.relpath("assets/rolebook.css", posixpath.dirname(page))).encode("utf-8"))
         site.forget(code)
         if code in repo.schools:
             cells_of.pop(site.files[code], None)
