@@ -116,5 +116,12 @@ def test_person_lookup_shows_status_approval_and_live_since(demo_site: tuple[str
                            "Grant file"]
         text = card.inner_text()
         assert "Before Rolebook: imported on " in text and "2026-11-05" in text  # the demo's one commit, applied
+        # The index names locations, roles and files by number: the lookup shows them by name.
+        first = card.locator("tbody tr").first
+        place = first.locator("td").first
+        assert re.fullmatch(r".+ \(\w+\)", place.inner_text().strip())
+        assert (place.locator("a").get_attribute("href") or "").endswith(".html")
+        assert first.locator("td").nth(7).inner_text().strip().startswith("access/")
+        assert not re.fullmatch(r"\d+", first.locator("td").nth(1).inner_text().strip())  # a role's name
     finally:
         page.close()

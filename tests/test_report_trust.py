@@ -23,7 +23,7 @@ import pytest
 from conftest import REPO_ROOT, TODAY, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.facts.grant_status import gives_access, status_label
 from rolebook.model.files import GrantStatus
-from rolebook.output.site.audit import DISTRICT_COLUMNS, EXPORT_HEADER
+from rolebook.output.site.audit import DISTRICT_COLUMNS, EXPORT_HEADER, expand_access
 from rolebook.output.site.exports import write_exports
 
 DAY = dt.date.fromisoformat(TODAY)
@@ -268,9 +268,8 @@ def test_approved_by_comes_from_the_recorded_reviews(history: dict[str, object])
             "Before Rolebook: imported on 2026-11-01, no approval on record")
     assert '<dd class="rb-approved">PR #43: no approval recorded</dd>' in _page_rows(history, "100")["30000001"]
     people = json.loads((Path(str(history["site"])) / "audit/people.json").read_text(encoding="utf-8"))
-    columns = people["access_columns"]
     person = next(p for p in people["people"] if p[0] == ACCENTED_EMPLOYEE)
-    by_location = {a[0]: dict(zip(columns, a, strict=True)) for a in person[6]}
+    by_location = {access["location"]: access for access in (expand_access(people, a) for a in person[6])}
     assert by_location["100"]["approved_by"] == f"Pat Park (pat-park, 10000001), approved {head[:8]} on 2026-11-02"
     assert by_location["100"]["status"] == "Active" and by_location["200"]["status"] == "Suspended"
     assert by_location["200"]["approved_by"].startswith("Before Rolebook: imported on ")

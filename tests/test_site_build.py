@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import shutil
 import textwrap
@@ -16,6 +17,7 @@ import yaml
 from conftest import MINI_FILES, REPO_ROOT, git, git_init, make_mini_repo, run_cli, write_files
 from rolebook.facts.history import parse_trailers, read_history
 from rolebook.loading import load_catalog
+from rolebook.output.site.audit import ACCESS_COLUMNS, expand_access
 from rolebook.output.site.exports import csv_text, neutralise, xlsx_bytes
 from rolebook.output.site.markup import md, rule_doc_blocks
 from rolebook.policy.rules import all_rules
@@ -218,6 +220,18 @@ def test_dashboard_and_people_index(site_repo: Path) -> None:
     assert "PR #42" in board and "not recorded" in board and "Reviews overdue" in board
     people = (site / "people.json").read_text(encoding="utf-8")
     assert HOSTILE_EMPLOYEE in people and "Maple Elementary" in people
+    # Each location, role, route, file and approval named once; an access names them by number.
+    index = json.loads(people)
+    assert index["version"] == 2 and index["access_columns"] == list(ACCESS_COLUMNS)
+    for table in ("roles", "hows", "files"):
+        assert len(set(index[table])) == len(index[table]), table
+    assert len({place[0] for place in index["locations"]}) == len(index["locations"])
+    names = {place[0]: place[1] for place in index["locations"]}
+    hostile = next(person for person in index["people"] if person[0] == HOSTILE_EMPLOYEE)
+    expanded = [expand_access(index, access) for access in hostile[6]]
+    assert expanded and all(a["location_name"] == names[a["location"]] for a in expanded)
+    assert {a["location_name"] for a in expanded} == {"Maple Elementary"}
+    assert all(a["file"].startswith("access/") and a["page"].endswith(".html") for a in expanded)
     assert (site / "districts" / "ld-test.html").is_file()
 
 

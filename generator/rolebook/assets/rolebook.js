@@ -82,14 +82,18 @@
             var th = element("th", name); th.scope = "col"; head.appendChild(th);
           });
           var body = table.createTBody();
+          // An access is [location, role, how, expires, status, file, evidence], the names by number
+          // (rolebook.output.site.audit.people_index).
           p[6].forEach(function (a) {
+            var place = index.locations[a[0]], evidence = index.evidence[a[6]];
             var row = body.insertRow();
             var where = row.insertCell();
-            if (a[6]) {
-              var link = element("a", a[1] + " (" + a[0] + ")"); link.href = a[6]; where.appendChild(link);
-            } else { where.textContent = a[1] + " (" + a[0] + ")"; }
-            // a[8], a[9]: who approved (from the recorded evidence) and when it reached the live system.
-            [a[2], a[3], a[4], a[5], a[8] || "\u2014", a[9] || "\u2014", a[7]].forEach(function (v) {
+            if (place[2]) {
+              var link = element("a", place[1] + " (" + place[0] + ")"); link.href = place[2]; where.appendChild(link);
+            } else { where.textContent = place[1] + " (" + place[0] + ")"; }
+            // Who approved (from the recorded evidence) and when it reached the live system.
+            [index.roles[a[1]], index.hows[a[2]], a[3], a[4], evidence[0] || "\u2014", evidence[1] || "\u2014",
+             index.files[a[5]]].forEach(function (v) {
               row.insertCell().textContent = v;
             });
           });

@@ -532,40 +532,77 @@ def feed_item(repo: Repository, commit: Commit) -> dict[str, Any]:
     return {"commit": commit, "changes": changes}
 
 
+PEOPLE_INDEX_VERSION = 2
+ACCESS_COLUMNS = ("location", "location_name", "role", "how", "expires", "status", "page", "file", "approved_by",
+                  "live_since")
+
+
+class _Numbered(dict[Any, int]):
+    """value -> its number in `in_order`, numbered on first use: the person index names each location, role,
+    route, grants file and approval once, and an access by their numbers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_order: list[Any] = []
+
+    def __missing__(self, value: Any) -> int:
+        self[value] = number = len(self.in_order)
+        self.in_order.append(value)
+        return number
+
+
 def people_index(data: AuditData, href: dict[str, str]) -> dict[str, Any]:
-    """Everyone in the directory, and anyone holding access without being in it, with their access."""
+    """Everyone in the directory, and anyone holding access without being in it, with their access.
+
+    An access is [location, role, how, expires, status, file, evidence]: location, role, how, file and
+    evidence are numbers into the lists of those names ("locations" holds [code, name, page], "evidence"
+    [approved by, live since]). Named in full, a district's index was 65 MB at a thousand schools, of the
+    same few hundred names again and again; `expand_access` gives an access with `ACCESS_COLUMNS`."""
     repo = data.repo
     staff, by_employee, role_names, today = repo.staff, data.by_employee, data.role_names, data.today
-    # 75,000 people and 270,000 accesses at district scale: names and labels are looked up, not rebuilt.
-    location_names = {code: repo.location_name(code) for code in data.by_location}
+    locations, roles, hows, files, evidences = _Numbered(), _Numbered(), _Numbered(), _Numbered(), _Numbered()
+    location_of = {code: locations[(code, repo.location_name(code), href.get(code, ""))]
+                   for code in data.by_location}
+    role_of = {role_id: roles[role_names.get(role_id, role_id)] for role_id in {a.role for a in data.accesses}}
     by_place_and_role = attrgetter("location", "role")
     introduced, commit_cells = data.history.introduced, data.commit_cells
-    evidence_of: dict[str | None, tuple[str, str]] = {}  # commit -> (approved by, live since): commits recur
+    evidence_of: dict[str | None, int] = {}  # commit -> its evidence's number: commits recur
     people = []
     for employee in sorted(set(staff) | set(by_employee)):
         person = staff.get(employee)
         rows = []
         for access in sorted(by_employee.get(employee, ()), key=by_place_and_role):
-            location = access.location
             grant = access.source.model.grants[access.index]
             expires = grant.expires
             commit = introduced(access.source.file, employee)
-            evidence = evidence_of.get(commit.sha if commit else None)
+            sha = commit.sha if commit else None
+            evidence = evidence_of.get(sha)
             if evidence is None:
                 _, _, _, approvals, note, live_since = commit_cells(commit)
-                evidence = ("; ".join(approved_text(a) for a in approvals) if approvals else note, live_since)
-                evidence_of[commit.sha if commit else None] = evidence
-            rows.append([location, location_names[location], role_names.get(access.role, access.role),
-                         access.how, expires.isoformat() if expires else "never",
-                         status_label(grant.status, expires, today), href.get(location, ""), access.source.file,
-                         *evidence])
+                evidence = evidence_of[sha] = evidences[
+                    ("; ".join(approved_text(a) for a in approvals) if approvals else note, live_since)]
+            rows.append([location_of[access.location], role_of[access.role], hows[access.how],
+                         expires.isoformat() if expires else "never", status_label(grant.status, expires, today),
+                         files[access.source.file], evidence])
         if person is None:
             people.append([employee, NO_VALUE, "(not in the HR directory)", NO_VALUE, NO_VALUE, "unknown", rows])
         else:
             people.append([employee, person.last_name, person.first_name, person.staff_type.value,
                            person.position, person.hr_status.value, rows])
-    return {"commit": data.commit_label, "built_at": data.built_at.isoformat(timespec="seconds"),
+    return {"version": PEOPLE_INDEX_VERSION, "commit": data.commit_label,
+            "built_at": data.built_at.isoformat(timespec="seconds"),
             "columns": ["employee", "last_name", "first_name", "staff_type", "position", "hr_status", "access"],
-            "access_columns": ["location", "location_name", "role", "how", "expires", "status", "page", "file",
-                               "approved_by", "live_since"],
+            "access": ["location", "role", "how", "expires", "status", "file", "evidence"],
+            "access_columns": list(ACCESS_COLUMNS),
+            "locations": [list(place) for place in locations.in_order], "roles": roles.in_order,
+            "hows": hows.in_order, "files": files.in_order, "evidence": [list(e) for e in evidences.in_order],
             "people": people}
+
+
+def expand_access(index: dict[str, Any], access: list[Any]) -> dict[str, Any]:
+    """One access of the person index with its names, by `ACCESS_COLUMNS` (as the person lookup shows it)."""
+    location, role, how, expires, status, file, evidence = access
+    code, name, page = index["locations"][location]
+    approved_by, live_since = index["evidence"][evidence]
+    return dict(zip(ACCESS_COLUMNS, (code, name, index["roles"][role], index["hows"][how], expires, status, page,
+                                     index["files"][file], approved_by, live_since), strict=True))
