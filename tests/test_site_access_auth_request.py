@@ -217,3 +217,18 @@ def test_options_that_cannot_work_are_refused_before_building(tmp_path: Path) ->
     alone = run_cli("build", "--internal", "--inner-listen", "127.0.0.1:9001", "--repo", str(root))
     assert alone.returncode == 2 and "give --auth-request too" in alone.stderr
     assert not (root / "build/internal/site").exists()  # refused before minutes of building
+
+
+def test_without_an_answer_from_oauth2_proxy_nothing_is_served(tmp_path: Path) -> None:
+    """oauth2-proxy down: the subrequest fails and nginx answers 500, never the page (it fails closed)."""
+    root = make_access_repo(tmp_path / "repo")
+    port, silent = free_port(), free_port()  # nothing listens on `silent`
+    result = run_cli("build", "--internal", "--listen", f"127.0.0.1:{port}", "--auth-request",
+                     f"http://127.0.0.1:{silent}", "--inner-listen", f"unix:{tmp_path / 'inner.sock'}",
+                     "--repo", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with running_nginx(root / "build/internal/nginx/rolebook-internal.conf", port, tmp_path / "nginx") as url:
+        for path in (REPORT_A, DASHBOARD, "/roles/index.html"):
+            status, _, body = get(url, path, "session-anyone", {HEADER: email(AUDITOR)})
+            assert status == 500, path
+            assert b"Security Audit Report" not in body and b"rb-" not in body
