@@ -66,14 +66,7 @@ def build(repo_path: Path | None, kind: str, out: Path | None, listen: str = DEF
         check_listen(listen)
         if server_root is not None:
             check_root(server_root)
-        if auth_request is None and inner_listen != DEFAULT_INNER_LISTEN:
-            raise AccessMapError("--inner-listen is the address of the server behind --auth-request's: "
-                                 "give --auth-request too, or leave --inner-listen out")
-        if auth_request is not None:
-            check_auth_request(auth_request)
-            if check_listen(inner_listen) == listen:
-                raise AccessMapError(f"--inner-listen {inner_listen!r} is --listen's address too: give the "
-                                     f"server that checks each reader an address of its own")
+        check_auth_request(auth_request, listen, inner_listen)
     except AccessMapError as error:
         click.echo(f"rolebook: {error}", err=True)
         sys.exit(EXIT_UNUSABLE)

@@ -105,11 +105,19 @@ def check_listen(listen: str) -> str:
     return listen
 
 
-def check_auth_request(url: str) -> str:
+def check_auth_request(url: str | None, listen: str, inner_listen: str) -> None:
+    """--auth-request and --inner-listen as the configuration can hold them (with --listen checked)."""
+    if url is None:
+        if inner_listen != DEFAULT_INNER_LISTEN:
+            raise AccessMapError("--inner-listen is the address of the server behind --auth-request's: "
+                                 "give --auth-request too, or leave --inner-listen out")
+        return
     if not _AUTH_URL.match(url):
         raise AccessMapError(f"--auth-request {url!r}: give oauth2-proxy's address as http://HOST:PORT "
                              f"(http://127.0.0.1:4180)")
-    return url
+    if check_listen(inner_listen) == listen:
+        raise AccessMapError(f"--inner-listen {inner_listen!r} is --listen's address too: give the server that "
+                             f"checks each reader an address of its own (default {DEFAULT_INNER_LISTEN})")
 
 
 def check_root(root: Path) -> str:
@@ -163,18 +171,15 @@ def write_access_map(out_dir: Path, site_dir: Path, listen: str = DEFAULT_LISTEN
     (The check cannot be in the first server: nginx evaluates `if` before `auth_request` has answered.)"""
     data = json.loads((out_dir / READERS_FILE).read_text(encoding="utf-8"))
     listen = check_listen(listen)
+    check_auth_request(auth_request, listen, inner_listen)
     edge = None
     if auth_request is not None:
-        field = data.get("identity_field", "email")
-        edge = {"auth": check_auth_request(auth_request), "listen": listen,
-                "answer_variable": "upstream_http_" + AUTH_REQUEST_HEADERS[field].lower().replace("-", "_"),
-                "answer_header": AUTH_REQUEST_HEADERS[field]}
-        listen = check_listen(inner_listen)
-        edge["inner"] = ("http://" + listen + ":" if listen.startswith("unix:") else
-                         "http://" + (listen if ":" in listen else f"127.0.0.1:{listen}"))
-        if listen == edge["listen"]:
-            raise AccessMapError(f"--inner-listen {inner_listen!r} is --listen's address too: give the server "
-                                 f"that checks each reader an address of its own (default {DEFAULT_INNER_LISTEN})")
+        answer = AUTH_REQUEST_HEADERS[data.get("identity_field", "email")]
+        edge = {"auth": auth_request, "listen": listen, "answer_header": answer,
+                "answer_variable": "upstream_http_" + answer.lower().replace("-", "_"),
+                "inner": ("http://" + inner_listen + ":" if inner_listen.startswith("unix:") else
+                          "http://" + (inner_listen if ":" in inner_listen else f"127.0.0.1:{inner_listen}"))}
+        listen = inner_listen  # the server that checks each reader listens behind the way in
     root = check_root(server_root or site_dir.resolve())
     variable = header_variable(data["identity_header"])
     everything: list[str] = data["everything"]

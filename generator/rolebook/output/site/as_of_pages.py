@@ -537,9 +537,9 @@ def write_as_of_pages(env: Any, pages: PageWriter, repo: Repository, history: Hi
     search index and sitemap never see it.
 
     What a page shows of the history (its dates and rows) is kept in `kept` from one build to the next,
-    under the digest of the file versions it reads (`AsOfSite.versions_digest`), and so is its rows' HTML,
-    with the names it shows now (`_write_pages`). A merge changes the versions of the files it touches, so
-    a republish works out anew only the pages of the locations those files reach."""
+    under the digest of the file versions it reads (`AsOfSite.versions_digest`), and so are its rows' HTML,
+    with the names it shows now, and the page around them (`_write_pages`). A merge changes the versions of
+    the files it touches, so a republish works out anew only the rows of the locations those files reach."""
     collecting = gc.isenabled()
     gc.disable()  # millions of small tuples and dicts, no cycles: the collector's passes cost seconds
     try:
@@ -647,8 +647,11 @@ def _write_pages(env: Any, pages: PageWriter, repo: Repository, history: History
         code, snapshots, found, digest = plan.code, plan.snapshots, plan.found, plan.digest
         assert digest is not None
         name = _cache_name(repo, code)
-        dates, spans = (found.dates, found.spans) if found is not None else site.date_spans(code, snapshots)
-        dates = [{k: v for k, v in date.items() if k != "commit"} for date in dates]  # kept without, as kept
+        if found is not None:
+            dates, spans = found.dates, found.spans
+        else:
+            dates, spans = site.date_spans(code, snapshots)
+            dates = [{k: v for k, v in date.items() if k != "commit"} for date in dates]  # kept without them
         rows_digest = hashlib.sha256(repr((digest, site.names_digest(spans), repo_url)).encode()
                                      ).hexdigest().encode()
         rows_kept = found is not None and found.rows_digest == rows_digest
